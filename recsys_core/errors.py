@@ -48,7 +48,9 @@ class DataValidationError(ShelfwiseError):
     def __init__(self, issues: list[DataIssue]):
         self.issues = list(issues)
         first = self.issues[0].describe() if self.issues else "invalid data"
-        more = f" (and {len(self.issues) - 1} more problem(s); use --repair to drop/fix them)" if len(self.issues) > 1 else " (use --repair to drop/fix bad rows)"
+        repairable = any(i.row is not None for i in self.issues)
+        hint = "; use --repair to drop/fix bad rows" if repairable else ""
+        more = f" (and {len(self.issues) - 1} more problem(s){hint})" if len(self.issues) > 1 else (f" ({hint[2:]})" if hint else "")
         super().__init__(first + more)
 
 

@@ -164,22 +164,21 @@ def ingest(folder: str | os.PathLike[str], workspace: str | os.PathLike[str], *,
     found, issues = find_table_files(folder)
     if issues:
         raise DataValidationError(issues)
-    steps = tqdm(total=len(found) + 3, desc="ingest", disable=not progress, unit="step")
-    raw: dict[str, pd.DataFrame] = {}
-    for name, path in found.items():
-        steps.set_postfix_str(path.name)
-        raw[name] = read_table_file(path)
+    with tqdm(total=len(found) + 3, desc="ingest", disable=not progress, unit="step") as steps:
+        raw: dict[str, pd.DataFrame] = {}
+        for name, path in found.items():
+            steps.set_postfix_str(path.name)
+            raw[name] = read_table_file(path)
+            steps.update()
+        steps.set_postfix_str("validating")
+        shop, issues = clean_tables(raw, {n: p.name for n, p in found.items()}, repair=repair)
         steps.update()
-    steps.set_postfix_str("validating")
-    shop, issues = clean_tables(raw, {n: p.name for n, p in found.items()}, repair=repair)
-    steps.update()
-    steps.set_postfix_str("features")
-    features = build_features(shop)
-    report = build_report(shop, issues, source=str(folder), repair=repair, max_issues=MAX_REPORTED_ISSUES)
-    steps.update()
-    steps.set_postfix_str("writing store")
-    with workspace_lock(workspace):
-        path = save_store(workspace, shop, report, features, source=str(folder.resolve()))
-    steps.update()
-    steps.close()
+        steps.set_postfix_str("features")
+        features = build_features(shop)
+        report = build_report(shop, issues, source=str(folder), repair=repair, max_issues=MAX_REPORTED_ISSUES)
+        steps.update()
+        steps.set_postfix_str("writing store")
+        with workspace_lock(workspace):
+            path = save_store(workspace, shop, report, features, source=str(folder.resolve()))
+        steps.update()
     return IngestResult(shop=shop, issues=issues, report=report, store_path=path)
