@@ -20,6 +20,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "assistant.commands.train",
     "assistant.commands.index",
     "assistant.commands.evaluate",
+    "assistant.commands.strategy",
+    "assistant.commands.ask",
+    "assistant.commands.serve",
 )
 
 DEFAULT_WORKSPACE = "./shelfwise-workspace"
