@@ -52,7 +52,9 @@ def _ingest(workspace: Path, folder: Path, out: TextIO) -> None:
     ingest(folder, workspace, progress=True)
 
 
-def run_demo(workspace: str | os.PathLike[str], *, seed: int = 0, serve: bool = True, out: TextIO) -> int:
+def run_demo(
+    workspace: str | os.PathLike[str], *, seed: int = 0, serve: bool = True, out: TextIO
+) -> int:
     root = Path(workspace)
     root.mkdir(parents=True, exist_ok=True)
     folder = _demo_input(root, seed, out)
@@ -60,8 +62,11 @@ def run_demo(workspace: str | os.PathLike[str], *, seed: int = 0, serve: bool = 
     print("[3/3] shop summary", file=out)
     print(format_summary(shop_summary(root)), file=out)
     if serve:
-        print("\nThe app (chat, rank explorer, what-if) is not part of this build yet; "
-              "the store above is ready for 'shelfwise info'.", file=out)
+        print(
+            "\nThe app (chat, rank explorer, what-if) is not part of this build yet; "
+            "the store above is ready for 'shelfwise info'.",
+            file=out,
+        )
     print("\nExample questions the assistant is built for:", file=out)
     for q in EXAMPLE_QUESTIONS:
         print(f"  - {q}", file=out)

@@ -50,7 +50,11 @@ class DataValidationError(ShelfwiseError):
         first = self.issues[0].describe() if self.issues else "invalid data"
         repairable = any(i.row is not None for i in self.issues)
         hint = "; use --repair to drop/fix bad rows" if repairable else ""
-        more = f" (and {len(self.issues) - 1} more problem(s){hint})" if len(self.issues) > 1 else (f" ({hint[2:]})" if hint else "")
+        more = (
+            f" (and {len(self.issues) - 1} more problem(s){hint})"
+            if len(self.issues) > 1
+            else (f" ({hint[2:]})" if hint else "")
+        )
         super().__init__(first + more)
 
 

@@ -18,7 +18,9 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"../shared/data not found at {SHARED_DATA} (CI clones the repo with ../shared beside it)")
+        pytest.skip(
+            f"../shared/data not found at {SHARED_DATA} (CI clones the repo with ../shared beside it)"
+        )
     return SHARED_DATA
 
 
@@ -28,7 +30,12 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
             "item_id": ["P1", "P2", "P3", "P4"],
             "title": ["Trail  Boot", "Rain Jacket", "Camp Mug", "Head\u00a0Lamp"],
             "description": ["Waterproof boot", "Light jacket", "Steel mug", "Bright lamp"],
-            "category": ["Outdoor/Footwear", "outdoor > Clothing", "Outdoor / Kitchen", "OUTDOOR/Lighting"],
+            "category": [
+                "Outdoor/Footwear",
+                "outdoor > Clothing",
+                "Outdoor / Kitchen",
+                "OUTDOOR/Lighting",
+            ],
             "brand": ["Peak", "Peak", "Brew", "Glow"],
             "price": ["120.0", "80", "12.5", "30"],
             "cost": ["60", "40", "5", "12"],
@@ -50,7 +57,16 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
             "session_id": ["S1", "S1", "S1", "S2", "S2", "S3", "S3", "S4"],
             "user_id": ["U1", "U1", "U1", "U2", "U2", "U3", "U3", "U1"],
             "item_id": ["", "P1", "P1", "P2", "P2", "P3", "P4", "P3"],
-            "type": ["search", "impression", "purchase", "click", "purchase", "view", "purchase", "purchase"],
+            "type": [
+                "search",
+                "impression",
+                "purchase",
+                "click",
+                "purchase",
+                "view",
+                "purchase",
+                "purchase",
+            ],
             "query": ["boots", "", "", "", "", "", "", ""],
             "surface": ["search", "search", "", "recommendations", "", "category page", "", ""],
             "position": ["", "0", "", "1", "", "", "", ""],
@@ -76,8 +92,21 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
             "topic": ["returns"],
         }
     )
-    trends = pd.DataFrame({"date": ["2026-02-01"], "title": ["Boots up"], "text": ["Hiking boots rising."], "category": ["outdoor"]})
-    return {"products": products, "users": users, "events": events, "knowledge_base": kb, "trends": trends}
+    trends = pd.DataFrame(
+        {
+            "date": ["2026-02-01"],
+            "title": ["Boots up"],
+            "text": ["Hiking boots rising."],
+            "category": ["outdoor"],
+        }
+    )
+    return {
+        "products": products,
+        "users": users,
+        "events": events,
+        "knowledge_base": kb,
+        "trends": trends,
+    }
 
 
 def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:

@@ -14,7 +14,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
 
 
 def test_help_lists_subcommands() -> None:
@@ -32,7 +38,9 @@ def test_bad_input_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     error_lines = [line for line in out.stderr.splitlines() if line.startswith("error:")]
-    assert error_lines == ["error: products.csv, row 2, column 'price', value '-3.0': negative value (use --repair to drop/fix bad rows)"]
+    assert error_lines == [
+        "error: products.csv, row 2, column 'price', value '-3.0': negative value (use --repair to drop/fix bad rows)"
+    ]
     debug = run_cli("--debug", "ingest", str(folder), "--workspace", str(tmp_path / "ws"))
     assert debug.returncode != 0 and "Traceback" in debug.stderr
 

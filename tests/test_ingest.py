@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from recsys_core.data import DataValidationError, ingest, load_store, load_quality_report
+from recsys_core.data import DataValidationError, ingest, load_quality_report, load_store
 from recsys_core.data.store import current_version
 from tests.conftest import tiny_tables, write_tables
 
@@ -16,13 +16,26 @@ def test_valid_shop_is_stored_and_standardised(tiny_shop_dir: Path, tmp_path: Pa
     ws = tmp_path / "ws"
     result = ingest(tiny_shop_dir, ws)
     shop = load_store(ws)
-    assert shop.counts() == {"products": 4, "users": 3, "events": 8, "knowledge_base": 1, "trends": 1}
-    assert list(shop.products["category"]) == ["outdoor > footwear", "outdoor > clothing", "outdoor > kitchen", "outdoor > lighting"]
+    assert shop.counts() == {
+        "products": 4,
+        "users": 3,
+        "events": 8,
+        "knowledge_base": 1,
+        "trends": 1,
+    }
+    assert list(shop.products["category"]) == [
+        "outdoor > footwear",
+        "outdoor > clothing",
+        "outdoor > kitchen",
+        "outdoor > lighting",
+    ]
     assert shop.products.set_index("item_id").loc["P1", "title"] == "Trail Boot"
     assert shop.products.set_index("item_id").loc["P4", "title"] == "Head Lamp"  # NBSP normalised
     assert str(shop.events["timestamp"].dtype) == "datetime64[ns, UTC]"
     ev = shop.events.set_index("event_id")
-    assert ev.loc["E6", "timestamp"] == pd.Timestamp("2026-02-03 10:00:00", tz="UTC")  # +02:00 -> UTC
+    assert ev.loc["E6", "timestamp"] == pd.Timestamp(
+        "2026-02-03 10:00:00", tz="UTC"
+    )  # +02:00 -> UTC
     assert ev.loc["E6", "surface"] == "category_page"
     assert pd.isna(ev.loc["E1", "item_id"])
     assert result.report["counts"]["events"] == 8
@@ -32,21 +45,82 @@ def test_valid_shop_is_stored_and_standardised(tiny_shop_dir: Path, tmp_path: Pa
 @pytest.mark.parametrize(
     ("table", "mutate", "expected"),
     [
-        ("products", lambda f: f.drop(columns=["price"]), ["products.csv", "price", "required column is missing"]),
-        ("products", lambda f: f.rename(columns={"price": "prcie"}), ["products.csv", "prcie", "did you mean 'price'"]),
-        ("products", lambda f: f.assign(price=["120", "abc", "1", "2"]), ["products.csv", "row 2", "price", "'abc'", "cannot read as float"]),
-        ("products", lambda f: f.assign(item_id=["P1", "P2", "P2", "P4"]), ["products.csv", "row 3", "item_id", "'P2'", "duplicate id (first seen at row 2)"]),
-        ("products", lambda f: f.assign(price=["120", "-5", "1", "2"]), ["products.csv", "row 2", "price", "negative value"]),
-        ("events", lambda f: f.assign(quantity=["", "", "-1", "", "2", "", "1", "3"]), ["events.csv", "row 3", "quantity", "negative value"]),
-        ("events", lambda f: f.assign(timestamp=["yesterday-ish"] + list(f["timestamp"][1:])), ["events.csv", "row 1", "timestamp", "'yesterday-ish'", "unparseable date/time"]),
-        ("events", lambda f: f.assign(item_id=["", "P1", "P9", "P2", "P2", "P3", "P4", "P3"]), ["events.csv", "row 3", "item_id", "'P9'", "unknown item_id"]),
-        ("events", lambda f: f.assign(user_id=["U1", "U1", "U1", "U2", "U7", "U3", "U3", "U1"]), ["events.csv", "row 5", "user_id", "'U7'", "unknown user_id"]),
-        ("events", lambda f: f.assign(type=["search", "impression", "purchased!", "click", "purchase", "view", "purchase", "purchase"]), ["events.csv", "row 3", "type", "unknown event type"]),
-        ("events", lambda f: f.assign(position=["", "zero", "", "1", "", "", "", ""]), ["events.csv", "row 2", "position", "cannot read as int"]),
-        ("products", lambda f: f.assign(title=["A", "", "C", "D"]), ["products.csv", "row 2", "title", "empty value in a required column"]),
+        (
+            "products",
+            lambda f: f.drop(columns=["price"]),
+            ["products.csv", "price", "required column is missing"],
+        ),
+        (
+            "products",
+            lambda f: f.rename(columns={"price": "prcie"}),
+            ["products.csv", "prcie", "did you mean 'price'"],
+        ),
+        (
+            "products",
+            lambda f: f.assign(price=["120", "abc", "1", "2"]),
+            ["products.csv", "row 2", "price", "'abc'", "cannot read as float"],
+        ),
+        (
+            "products",
+            lambda f: f.assign(item_id=["P1", "P2", "P2", "P4"]),
+            ["products.csv", "row 3", "item_id", "'P2'", "duplicate id (first seen at row 2)"],
+        ),
+        (
+            "products",
+            lambda f: f.assign(price=["120", "-5", "1", "2"]),
+            ["products.csv", "row 2", "price", "negative value"],
+        ),
+        (
+            "events",
+            lambda f: f.assign(quantity=["", "", "-1", "", "2", "", "1", "3"]),
+            ["events.csv", "row 3", "quantity", "negative value"],
+        ),
+        (
+            "events",
+            lambda f: f.assign(timestamp=["yesterday-ish"] + list(f["timestamp"][1:])),
+            ["events.csv", "row 1", "timestamp", "'yesterday-ish'", "unparseable date/time"],
+        ),
+        (
+            "events",
+            lambda f: f.assign(item_id=["", "P1", "P9", "P2", "P2", "P3", "P4", "P3"]),
+            ["events.csv", "row 3", "item_id", "'P9'", "unknown item_id"],
+        ),
+        (
+            "events",
+            lambda f: f.assign(user_id=["U1", "U1", "U1", "U2", "U7", "U3", "U3", "U1"]),
+            ["events.csv", "row 5", "user_id", "'U7'", "unknown user_id"],
+        ),
+        (
+            "events",
+            lambda f: f.assign(
+                type=[
+                    "search",
+                    "impression",
+                    "purchased!",
+                    "click",
+                    "purchase",
+                    "view",
+                    "purchase",
+                    "purchase",
+                ]
+            ),
+            ["events.csv", "row 3", "type", "unknown event type"],
+        ),
+        (
+            "events",
+            lambda f: f.assign(position=["", "zero", "", "1", "", "", "", ""]),
+            ["events.csv", "row 2", "position", "cannot read as int"],
+        ),
+        (
+            "products",
+            lambda f: f.assign(title=["A", "", "C", "D"]),
+            ["products.csv", "row 2", "title", "empty value in a required column"],
+        ),
     ],
 )
-def test_bad_input_names_file_row_column_value(tmp_path: Path, table: str, mutate, expected: list[str]) -> None:
+def test_bad_input_names_file_row_column_value(
+    tmp_path: Path, table: str, mutate, expected: list[str]
+) -> None:
     tables = tiny_tables()
     tables[table] = mutate(tables[table])
     folder = write_tables(tmp_path / "bad", tables)
@@ -104,7 +178,11 @@ def test_rejected_ingest_keeps_the_previous_store(tiny_shop_dir: Path, tmp_path:
 
 def test_repair_drops_and_lists_every_bad_row(tmp_path: Path) -> None:
     tables = tiny_tables()
-    tables["products"] = tables["products"].assign(price=["120", "-5", "abc", "30"]).rename(columns={"brand": "brnad"})
+    tables["products"] = (
+        tables["products"]
+        .assign(price=["120", "-5", "abc", "30"])
+        .rename(columns={"brand": "brnad"})
+    )
     tables["events"] = tables["events"].assign(
         timestamp=["never"] + list(tables["events"]["timestamp"][1:]),
         user_id=["U1", "U1", "U1", "U2", "U2", "U3", "U3", "U9"],
@@ -161,3 +239,19 @@ def test_parquet_input_is_read(tmp_path: Path) -> None:
         frame.to_parquet(folder / f"{name}.parquet", index=False)
     ingest(folder, tmp_path / "ws")
     assert load_store(tmp_path / "ws").counts()["events"] == 8
+
+
+def test_typed_parquet_with_nulls_round_trips(tmp_path: Path, tiny_shop_dir: Path) -> None:
+    """A stored shop (typed columns, NaT, all-null surface) re-ingests unchanged."""
+    ingest(tiny_shop_dir, tmp_path / "ws1")
+    shop = load_store(tmp_path / "ws1")
+    folder = tmp_path / "typed"
+    folder.mkdir()
+    shop.events = shop.events.assign(surface=pd.Series([None] * len(shop.events), dtype="string"))
+    shop.products.loc[0, "created_at"] = pd.NaT
+    for name, frame in shop.tables().items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    ingest(folder, tmp_path / "ws2")
+    again = load_store(tmp_path / "ws2")
+    pd.testing.assert_frame_equal(again.products, shop.products)
+    pd.testing.assert_frame_equal(again.events, shop.events)

@@ -15,16 +15,20 @@ HEAVY = ("torch", "chromadb", "gradio", "transformers", "sentence_transformers")
 
 @pytest.mark.parametrize("package", ["recsys_core", "recsys_core.data", "retrieval"])
 def test_import_does_not_pull_heavy_dependencies(package: str) -> None:
-    code = (
-        f"import sys, {package}; "
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    code = f"import sys, {package}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "", f"importing {package} imported {out.stdout.strip()}"
 
 
 def test_heavy_check_can_fail() -> None:
-    out = subprocess.run([sys.executable, "-c", "import sys, safetensors.torch; print('torch' in sys.modules)"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, safetensors.torch; print('torch' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "True"
 
 
@@ -47,8 +51,18 @@ def test_public_names_are_pinned() -> None:
 
     assert sorted(recsys_core.data.__all__) == sorted(
         [
-            "EVENT_TYPES", "SURFACES", "TABLES", "DataIssue", "DataValidationError", "IngestResult",
-            "ShopData", "ingest", "load_feature", "load_quality_report", "load_store", "save_store",
+            "EVENT_TYPES",
+            "SURFACES",
+            "TABLES",
+            "DataIssue",
+            "DataValidationError",
+            "IngestResult",
+            "ShopData",
+            "ingest",
+            "load_feature",
+            "load_quality_report",
+            "load_store",
+            "save_store",
         ]
     )
     for name in recsys_core.data.__all__:
@@ -59,6 +73,10 @@ def test_readme_documents_the_schema() -> None:
     from recsys_core.data.schema import schema_markdown
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert schema_markdown().strip() in readme, "README schema section is stale: paste schema_markdown()"
-    first_commands = [line.strip() for line in readme.splitlines() if line.strip().startswith("make ")][:2]
+    assert schema_markdown().strip() in readme, (
+        "README schema section is stale: paste schema_markdown()"
+    )
+    first_commands = [
+        line.strip() for line in readme.splitlines() if line.strip().startswith("make ")
+    ][:2]
     assert first_commands == ["make demo", "make test"]

@@ -14,7 +14,10 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from recsys_core.demo import write_demo_shop
 
     summary = write_demo_shop(Path(args.out), seed=args.seed, progress=True)
-    print(f"demo shop (seed {args.seed}) written to {args.out}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if isinstance(v, int)))
+    print(
+        f"demo shop (seed {args.seed}) written to {args.out}: "
+        + ", ".join(f"{k} {v}" for k, v in summary.items() if isinstance(v, int))
+    )
     return 0
 
 
@@ -32,7 +35,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for issue in acted[:20]:
         print(f"  {issue.action}: {issue.describe()}")
     if len(acted) > 20:
-        print(f"  ... {len(acted) - 20} more, all listed in {result.store_path}/quality_report.json")
+        print(
+            f"  ... {len(acted) - 20} more, all listed in {result.store_path}/quality_report.json"
+        )
     if flagged:
         print(f"  {len(flagged)} outlier(s) flagged (kept); see the quality report")
     return 0
@@ -53,25 +58,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser("demo-data", help="generate the built-in demo shop as CSV/Parquet files")
+    p = subparsers.add_parser(
+        "demo-data", help="generate the built-in demo shop as CSV/Parquet files"
+    )
     p.add_argument("out", help="output folder")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_demo_data)
 
-    p = subparsers.add_parser("ingest", help="validate a folder of CSV/Parquet tables into the workspace store")
-    p.add_argument("dir", help="folder with products, events[, users, knowledge_base, trends] files")
+    p = subparsers.add_parser(
+        "ingest", help="validate a folder of CSV/Parquet tables into the workspace store"
+    )
+    p.add_argument(
+        "dir", help="folder with products, events[, users, knowledge_base, trends] files"
+    )
     add_workspace_argument(p)
-    p.add_argument("--repair", action="store_true", help="drop or fix bad rows (each listed in the report) instead of failing")
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="drop or fix bad rows (each listed in the report) instead of failing",
+    )
     p.add_argument("--report", help="also write the data-quality report as markdown to this file")
     p.set_defaults(func=cmd_ingest)
 
-    p = subparsers.add_parser("info", help="summary of the workspace's shop: counts, dates, categories, quality")
+    p = subparsers.add_parser(
+        "info", help="summary of the workspace's shop: counts, dates, categories, quality"
+    )
     add_workspace_argument(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
 
-    p = subparsers.add_parser("demo", help="run the main job on the built-in demo shop (generate, ingest, train, index, serve)")
+    p = subparsers.add_parser(
+        "demo",
+        help="run the main job on the built-in demo shop (generate, ingest, train, index, serve)",
+    )
     add_workspace_argument(p)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-serve", action="store_true", help="stop after building; do not launch the app")
+    p.add_argument(
+        "--no-serve", action="store_true", help="stop after building; do not launch the app"
+    )
     p.set_defaults(func=cmd_demo)

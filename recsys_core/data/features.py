@@ -26,8 +26,15 @@ def item_popularity(shop: ShopData) -> pd.DataFrame:
         return out
     now = events["timestamp"].max()
     for days in (*WINDOWS_DAYS, None):
-        window = events if days is None else events[events["timestamp"] > now - pd.Timedelta(days=days)]
-        counts = window[window["type"].isin(ENGAGEMENT_TYPES)].groupby(["item_id", "type"]).size().unstack(fill_value=0)
+        window = (
+            events if days is None else events[events["timestamp"] > now - pd.Timedelta(days=days)]
+        )
+        counts = (
+            window[window["type"].isin(ENGAGEMENT_TYPES)]
+            .groupby(["item_id", "type"])
+            .size()
+            .unstack(fill_value=0)
+        )
         suffix = "all" if days is None else f"{days}d"
         for kind in ENGAGEMENT_TYPES:
             col = counts[kind] if kind in counts else pd.Series(dtype="int64")
@@ -64,11 +71,27 @@ def user_rfm(shop: ShopData) -> pd.DataFrame:
         users["rfm_segment"] = "no purchases"
         return users
     now = ev["timestamp"].max()
-    revenue = purchases["quantity"].fillna(1).astype("float64") * purchases["unit_price"].fillna(0).astype("float64")
+    revenue = purchases["quantity"].fillna(1).astype("float64") * purchases["unit_price"].fillna(
+        0
+    ).astype("float64")
     returns = ev[(ev["type"] == "return")].dropna(subset=["user_id"])
-    returned = (returns["quantity"].fillna(1).astype("float64") * returns["unit_price"].fillna(0).astype("float64")).groupby(returns["user_id"]).sum()
+    returned = (
+        (
+            returns["quantity"].fillna(1).astype("float64")
+            * returns["unit_price"].fillna(0).astype("float64")
+        )
+        .groupby(returns["user_id"])
+        .sum()
+    )
     orders = purchases["session_id"].fillna(purchases["event_id"])
-    grouped = pd.DataFrame({"user_id": purchases["user_id"], "ts": purchases["timestamp"], "order": orders, "revenue": revenue}).groupby("user_id")
+    grouped = pd.DataFrame(
+        {
+            "user_id": purchases["user_id"],
+            "ts": purchases["timestamp"],
+            "order": orders,
+            "revenue": revenue,
+        }
+    ).groupby("user_id")
     stats = pd.DataFrame(
         {
             "recency_days": (now - grouped["ts"].max()).dt.total_seconds() / 86400.0,
@@ -82,12 +105,19 @@ def user_rfm(shop: ShopData) -> pd.DataFrame:
     def score(series: pd.Series, ascending: bool) -> pd.Series:
         ranks = series[buyers].rank(pct=True, ascending=ascending, method="average")
         scores = np.ceil(ranks * 5).clip(1, 5).astype("int64")
-        return pd.Series(pd.array([None] * len(series), dtype="Int64"), index=series.index).where(~buyers, scores.reindex(series.index)).astype("Int64")
+        return (
+            pd.Series(pd.array([None] * len(series), dtype="Int64"), index=series.index)
+            .where(~buyers, scores.reindex(series.index))
+            .astype("Int64")
+        )
 
     users["r_score"] = score(users["recency_days"], ascending=False)
     users["f_score"] = score(users["frequency"], ascending=True)
     users["m_score"] = score(users["monetary"], ascending=True)
-    users["rfm_segment"] = [_rfm_label(r, f, m) for r, f, m in zip(users["r_score"], users["f_score"], users["m_score"], strict=True)]
+    users["rfm_segment"] = [
+        _rfm_label(r, f, m)
+        for r, f, m in zip(users["r_score"], users["f_score"], users["m_score"], strict=True)
+    ]
     return users
 
 

@@ -57,7 +57,9 @@ def coerce_cell(value: Any, column: Column) -> tuple[Any, str | None]:
         if kind == "int":
             if isinstance(value, (bool, np.bool_)):
                 return None, "expected an integer, got a boolean"
-            number = float(str(value).strip()) if not isinstance(value, (int, np.integer)) else value
+            number = (
+                float(str(value).strip()) if not isinstance(value, (int, np.integer)) else value
+            )
             if isinstance(number, float):
                 if not np.isfinite(number) or not number.is_integer():
                     return None, "expected an integer"
@@ -66,12 +68,18 @@ def coerce_cell(value: Any, column: Column) -> tuple[Any, str | None]:
         if kind == "float":
             if isinstance(value, (bool, np.bool_)):
                 return None, "expected a number, got a boolean"
-            number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+            number = (
+                float(str(value).strip().replace(",", ""))
+                if isinstance(value, str)
+                else float(value)
+            )
             if not np.isfinite(number):
                 return None, "expected a finite number"
             return number, None
         if kind == "datetime":
-            if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+                value, bool
+            ):
                 return None, "expected a date/time, got a bare number"
             ts = pd.Timestamp(value)
             if ts is pd.NaT:
@@ -114,7 +122,15 @@ def conform(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
                 out[c.name] = pd.to_datetime(col, utc=True).astype(PANDAS_DTYPES["datetime"])
             elif c.dtype == "json":
                 out[c.name] = col.map(
-                    lambda v: None if is_missing(v) else (json.dumps(v, sort_keys=True, ensure_ascii=False) if isinstance(v, dict) else str(v)),
+                    lambda v: (
+                        None
+                        if is_missing(v)
+                        else (
+                            json.dumps(v, sort_keys=True, ensure_ascii=False)
+                            if isinstance(v, dict)
+                            else str(v)
+                        )
+                    ),
                 ).astype("string")
             else:
                 out[c.name] = col.astype(PANDAS_DTYPES[c.dtype])

@@ -55,24 +55,52 @@ def find_table_files(folder: Path) -> tuple[dict[str, Path], list[DataIssue]]:
             continue
         resolved = path.resolve()
         if path.is_symlink() and not resolved.is_relative_to(root):
-            issues.append(DataIssue(path.name, None, None, None, f"symlink points outside the input folder ({resolved}); refusing to read it"))
+            issues.append(
+                DataIssue(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    f"symlink points outside the input folder ({resolved}); refusing to read it",
+                )
+            )
             continue
         stem = _stem(path)
         if stem not in stems:
             import difflib
 
             close = difflib.get_close_matches(stem, list(stems), n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of {', '.join(TABLES)}"
+            hint = (
+                f"; did you mean '{close[0]}'?"
+                if close
+                else f"; expected one of {', '.join(TABLES)}"
+            )
             issues.append(DataIssue(path.name, None, None, None, f"unknown table file{hint}"))
             continue
         table = stems[stem]
         if table in found:
-            issues.append(DataIssue(path.name, None, None, None, f"second file for table '{table}' (also {found[table].name})"))
+            issues.append(
+                DataIssue(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    f"second file for table '{table}' (also {found[table].name})",
+                )
+            )
             continue
         found[table] = path
     for table in REQUIRED_TABLES:
         if table not in found:
-            issues.append(DataIssue(str(folder), None, None, None, f"required table '{table}' missing (expected {table}.csv or {table}.parquet)"))
+            issues.append(
+                DataIssue(
+                    str(folder),
+                    None,
+                    None,
+                    None,
+                    f"required table '{table}' missing (expected {table}.csv or {table}.parquet)",
+                )
+            )
     return found, issues
 
 
@@ -85,30 +113,75 @@ def read_table_file(path: Path) -> pd.DataFrame:
         sep = "\t" if path.name.lower().endswith(".tsv") else ","
         return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise DataValidationError([DataIssue(label, None, None, None, f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8")]) from exc
+        raise DataValidationError(
+            [
+                DataIssue(
+                    label,
+                    None,
+                    None,
+                    None,
+                    f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8",
+                )
+            ]
+        ) from exc
     except pd.errors.ParserError as exc:
         msg = str(exc).strip().split("\n")[-1]
         match = re.search(r"line (\d+)", msg)
         row = int(match.group(1)) - 1 if match else None
-        raise DataValidationError([DataIssue(label, row, None, None, f"malformed CSV: {msg}")]) from exc
+        raise DataValidationError(
+            [DataIssue(label, row, None, None, f"malformed CSV: {msg}")]
+        ) from exc
     except pd.errors.EmptyDataError as exc:
-        raise DataValidationError([DataIssue(label, None, None, None, "file is empty (no header)")]) from exc
+        raise DataValidationError(
+            [DataIssue(label, None, None, None, "file is empty (no header)")]
+        ) from exc
     except (OSError, ValueError, csv.Error) as exc:
-        raise DataValidationError([DataIssue(label, None, None, None, f"unreadable file: {exc.__class__.__name__}: {str(exc)[:120]}")]) from exc
+        raise DataValidationError(
+            [
+                DataIssue(
+                    label,
+                    None,
+                    None,
+                    None,
+                    f"unreadable file: {exc.__class__.__name__}: {str(exc)[:120]}",
+                )
+            ]
+        ) from exc
     except Exception as exc:  # pyarrow raises its own ArrowInvalid family
-        raise DataValidationError([DataIssue(label, None, None, None, f"unreadable file: {exc.__class__.__name__}: {str(exc)[:120]}")]) from exc
+        raise DataValidationError(
+            [
+                DataIssue(
+                    label,
+                    None,
+                    None,
+                    None,
+                    f"unreadable file: {exc.__class__.__name__}: {str(exc)[:120]}",
+                )
+            ]
+        ) from exc
 
 
-def _drop_unknown_refs(events: pd.DataFrame, column: str, known: pd.Series, file: str, what: str, repair: bool) -> tuple[pd.DataFrame, list[DataIssue]]:
+def _drop_unknown_refs(
+    events: pd.DataFrame, column: str, known: pd.Series, file: str, what: str, repair: bool
+) -> tuple[pd.DataFrame, list[DataIssue]]:
     mask = events[column].notna() & ~events[column].isin(known)
     issues = [
-        DataIssue(file, int(events.at[i, SOURCE_ROW]), column, str(events.at[i, column]), f"references an unknown {what}", "dropped row" if repair else "rejected")
+        DataIssue(
+            file,
+            int(events.at[i, SOURCE_ROW]),
+            column,
+            str(events.at[i, column]),
+            f"references an unknown {what}",
+            "dropped row" if repair else "rejected",
+        )
         for i in events.index[mask]
     ]
     return events.loc[~mask.to_numpy()].reset_index(drop=True), issues
 
 
-def clean_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *, repair: bool) -> tuple[ShopData, list[DataIssue]]:
+def clean_tables(
+    raw: dict[str, pd.DataFrame], files: dict[str, str], *, repair: bool
+) -> tuple[ShopData, list[DataIssue]]:
     """Validate every table, then cross-table references. Raises unless ``repair``."""
     issues: list[DataIssue] = []
     results: dict[str, TableResult] = {}
@@ -127,10 +200,14 @@ def clean_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *, repair:
     events = frames["events"]
     products = frames["products"]
     ev_file = files["events"]
-    events, ref_issues = _drop_unknown_refs(events, "item_id", products["item_id"], ev_file, "item_id (not in products)", repair)
+    events, ref_issues = _drop_unknown_refs(
+        events, "item_id", products["item_id"], ev_file, "item_id (not in products)", repair
+    )
     issues.extend(ref_issues)
     if "users" in frames and len(frames["users"]):
-        events, user_issues = _drop_unknown_refs(events, "user_id", frames["users"]["user_id"], ev_file, "user_id (not in users)", repair)
+        events, user_issues = _drop_unknown_refs(
+            events, "user_id", frames["users"]["user_id"], ev_file, "user_id (not in users)", repair
+        )
         issues.extend(user_issues)
         users = frames["users"]
     else:
@@ -138,17 +215,29 @@ def clean_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *, repair:
         users = empty_frame(TABLES["users"]).reindex(range(len(ids)))
         users["user_id"] = pd.array(sorted(ids), dtype="string")
         if len(ids):
-            issues.append(DataIssue(ev_file, None, "user_id", None, f"no users table: {len(ids)} users derived from events", "derived users"))
+            issues.append(
+                DataIssue(
+                    ev_file,
+                    None,
+                    "user_id",
+                    None,
+                    f"no users table: {len(ids)} users derived from events",
+                    "derived users",
+                )
+            )
     if not repair and any(i.action == "rejected" for i in ref_issues + issues):
         raise DataValidationError([i for i in issues if i.action == "rejected"])
     issues.extend(flag_outliers(products, "price", files["products"], by="category"))
     issues.extend(flag_outliers(events, "quantity", ev_file))
+
     def final(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.drop(columns=[SOURCE_ROW], errors="ignore")
 
     shop = ShopData(
         products=final(products),
-        events=final(events.sort_values(["timestamp", "event_id"], kind="stable")).reset_index(drop=True),
+        events=final(events.sort_values(["timestamp", "event_id"], kind="stable")).reset_index(
+            drop=True
+        ),
         users=final(users),
         knowledge_base=final(frames.get("knowledge_base", empty_frame(TABLES["knowledge_base"]))),
         trends=final(frames.get("trends", empty_frame(TABLES["trends"]))),
@@ -156,7 +245,13 @@ def clean_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *, repair:
     return shop, issues
 
 
-def ingest(folder: str | os.PathLike[str], workspace: str | os.PathLike[str], *, repair: bool = False, progress: bool = False) -> IngestResult:
+def ingest(
+    folder: str | os.PathLike[str],
+    workspace: str | os.PathLike[str],
+    *,
+    repair: bool = False,
+    progress: bool = False,
+) -> IngestResult:
     """Validate the tables in ``folder`` and store them in ``workspace`` (all or nothing)."""
     from tqdm.auto import tqdm
 
@@ -175,7 +270,9 @@ def ingest(folder: str | os.PathLike[str], workspace: str | os.PathLike[str], *,
         steps.update()
         steps.set_postfix_str("features")
         features = build_features(shop)
-        report = build_report(shop, issues, source=str(folder), repair=repair, max_issues=MAX_REPORTED_ISSUES)
+        report = build_report(
+            shop, issues, source=str(folder), repair=repair, max_issues=MAX_REPORTED_ISSUES
+        )
         steps.update()
         steps.set_postfix_str("writing store")
         with workspace_lock(workspace):

@@ -10,7 +10,9 @@ from recsys_core.data.shop import ShopData
 from recsys_core.errors import DataIssue
 
 
-def build_report(shop: ShopData, issues: list[DataIssue], *, source: str, repair: bool, max_issues: int) -> dict[str, Any]:
+def build_report(
+    shop: ShopData, issues: list[DataIssue], *, source: str, repair: bool, max_issues: int
+) -> dict[str, Any]:
     events = shop.events
     ts = events["timestamp"].dropna()
     nulls = {
@@ -26,7 +28,9 @@ def build_report(shop: ShopData, issues: list[DataIssue], *, source: str, repair
         "counts": shop.counts(),
         "date_range": [ts.min().isoformat(), ts.max().isoformat()] if len(ts) else None,
         "event_types": {str(k): int(v) for k, v in events["type"].value_counts().items()},
-        "top_categories": {str(k): int(v) for k, v in shop.products["category"].value_counts().head(10).items()},
+        "top_categories": {
+            str(k): int(v) for k, v in shop.products["category"].value_counts().head(10).items()
+        },
         "null_counts": nulls,
         "issue_counts": dict(by_action),
         "issue_summary": [

@@ -68,7 +68,9 @@ PRODUCTS = TableSchema(
         Column("price", "float", doc="current list price, >= 0"),
         Column("cost", "float", required=False, nullable=True, doc="unit cost, >= 0"),
         Column("stock", "int", required=False, nullable=True, doc="units on hand, >= 0"),
-        Column("attributes", "json", required=False, nullable=True, doc="JSON object of attributes"),
+        Column(
+            "attributes", "json", required=False, nullable=True, doc="JSON object of attributes"
+        ),
         Column("created_at", "datetime", required=False, nullable=True),
     ),
 )
@@ -96,8 +98,12 @@ EVENTS = TableSchema(
         Column("item_id", "str", nullable=True, doc="empty only for 'search' events"),
         Column("type", "str", doc="one of " + ", ".join(EVENT_TYPES)),
         Column("query", "str", required=False, nullable=True, doc="search text (search surface)"),
-        Column("surface", "str", required=False, nullable=True, doc="one of " + ", ".join(SURFACES)),
-        Column("position", "int", required=False, nullable=True, doc="0-based rank shown (impressions)"),
+        Column(
+            "surface", "str", required=False, nullable=True, doc="one of " + ", ".join(SURFACES)
+        ),
+        Column(
+            "position", "int", required=False, nullable=True, doc="0-based rank shown (impressions)"
+        ),
         Column("timestamp", "datetime", doc="standardised to UTC"),
         Column("quantity", "int", required=False, nullable=True, doc=">= 0"),
         Column("unit_price", "float", required=False, nullable=True, doc=">= 0"),

@@ -147,7 +147,9 @@ def current_version(workspace: str | os.PathLike[str]) -> Path:
         )
     version = root / "versions" / pointer.read_text(encoding="utf-8").strip()
     if not version.is_dir():
-        raise StoreError(f"store pointer {pointer} names a missing version {version.name}; re-run ingest")
+        raise StoreError(
+            f"store pointer {pointer} names a missing version {version.name}; re-run ingest"
+        )
     return version
 
 

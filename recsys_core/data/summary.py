@@ -21,10 +21,14 @@ def shop_summary(workspace: str | os.PathLike[str]) -> dict[str, Any]:
         "store_version": manifest["version_id"],
         "source": manifest.get("source", ""),
         "counts": shop.counts(),
-        "date_range": [ts.min().date().isoformat(), ts.max().date().isoformat()] if len(ts) else None,
+        "date_range": [ts.min().date().isoformat(), ts.max().date().isoformat()]
+        if len(ts)
+        else None,
         "days": int((ts.max() - ts.min()).days) + 1 if len(ts) else 0,
         "event_types": {str(k): int(v) for k, v in events["type"].value_counts().items()},
-        "top_categories": {str(k): int(v) for k, v in shop.products["category"].value_counts().head(5).items()},
+        "top_categories": {
+            str(k): int(v) for k, v in shop.products["category"].value_counts().head(5).items()
+        },
         "purchase_revenue": round(revenue, 2),
         "out_of_stock_items": int((stock == 0).sum()),
         "quality_findings": report.get("issue_counts", {}),
@@ -40,10 +44,14 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"knowledge-base docs {c['knowledge_base']:,} · trend notes {c['trends']:,}",
     ]
     if summary["date_range"]:
-        lines.append(f"  events from {summary['date_range'][0]} to {summary['date_range'][1]} ({summary['days']} days)")
+        lines.append(
+            f"  events from {summary['date_range'][0]} to {summary['date_range'][1]} ({summary['days']} days)"
+        )
     types = ", ".join(f"{k} {v:,}" for k, v in summary["event_types"].items())
     lines.append(f"  event types: {types}")
-    lines.append(f"  purchase revenue {summary['purchase_revenue']:,.2f}; out-of-stock items {summary['out_of_stock_items']:,}")
+    lines.append(
+        f"  purchase revenue {summary['purchase_revenue']:,.2f}; out-of-stock items {summary['out_of_stock_items']:,}"
+    )
     cats = ", ".join(f"{k} ({v})" for k, v in summary["top_categories"].items())
     lines.append(f"  top categories: {cats}")
     findings = summary["quality_findings"]
