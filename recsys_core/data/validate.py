@@ -213,7 +213,7 @@ def _coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
         nums = pd.to_numeric(text.where(~is_bool, None), errors="coerce")
         bad = (~missing) & (nums.isna() | is_bool | ~np.isfinite(nums.fillna(0)))
         if col.dtype == "int":
-            frac = (~bad) & (~missing) & (nums.fillna(0) % 1 != 0)
+            frac = (~bad) & (~missing) & ((nums.fillna(0) % 1 != 0) | (nums.fillna(0).abs() >= 2**62))
             bad = bad | frac
             nums = nums.where(~bad & ~missing)
             return nums.round().astype("Int64"), bad
