@@ -22,28 +22,30 @@ EXAMPLE_QUESTIONS = (
 )
 
 
-def _demo_input(workspace: Path, seed: int, out: TextIO) -> Path:
+def _demo_input(workspace: Path, seed: int, sizes: dict[str, int], out: TextIO) -> Path:
     from recsys_core.demo import write_demo_shop
 
     folder = workspace / "demo-input"
-    stamp = folder / "ground_truth.json"
-    if stamp.exists():
-        truth = json.loads(stamp.read_text(encoding="utf-8"))
-        if truth.get("seed") == seed:
-            print(f"[1/3] demo shop (seed {seed}) already generated in {folder}", file=out)
-            return folder
+    stamp = folder / "demo_request.json"
+    request = {"seed": seed, **sizes}
+    if stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")) == request:
+        print(f"[1/3] demo shop (seed {seed}) already generated in {folder}", file=out)
+        return folder
     print(f"[1/3] generating the demo shop (seed {seed}) in {folder}", file=out)
-    write_demo_shop(folder, seed=seed, progress=True)
+    stamp.unlink(missing_ok=True)
+    write_demo_shop(folder, seed=seed, progress=True, **sizes)
+    stamp.write_text(json.dumps(request), encoding="utf-8")
     return folder
 
 
 def _ingest(workspace: Path, folder: Path, out: TextIO) -> None:
-    from recsys_core.data.ingest import ingest
+    from recsys_core.data.ingest import find_table_files, folder_fingerprint, ingest
 
     try:
         manifest = read_manifest(workspace)
         current_version(workspace)
-        if manifest.get("source") == str(folder.resolve()):
+        files, _ = find_table_files(folder)
+        if manifest.get("source_fingerprint") == folder_fingerprint(files):
             print("[2/3] store already holds the demo shop", file=out)
             return
     except StoreError:
@@ -53,11 +55,16 @@ def _ingest(workspace: Path, folder: Path, out: TextIO) -> None:
 
 
 def run_demo(
-    workspace: str | os.PathLike[str], *, seed: int = 0, serve: bool = True, out: TextIO
+    workspace: str | os.PathLike[str],
+    *,
+    seed: int = 0,
+    serve: bool = True,
+    sizes: dict[str, int] | None = None,
+    out: TextIO,
 ) -> int:
     root = Path(workspace)
     root.mkdir(parents=True, exist_ok=True)
-    folder = _demo_input(root, seed, out)
+    folder = _demo_input(root, seed, dict(sizes or {}), out)
     _ingest(root, folder, out)
     print("[3/3] shop summary", file=out)
     print(format_summary(shop_summary(root)), file=out)

@@ -69,3 +69,28 @@ def test_workspace_from_environment(tmp_path: Path, monkeypatch, capsys) -> None
     monkeypatch.setenv("SHELFWISE_WORKSPACE", str(tmp_path / "envws"))
     assert main(["ingest", str(folder)]) == 0
     assert (tmp_path / "envws" / "store" / "CURRENT").exists()
+
+
+SMALL = ["--products", "300", "--users", "200", "--events", "20000"]
+
+
+def test_demo_data_then_ingest(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "demo"
+    assert main(["demo-data", "--seed", "3", str(out), *SMALL]) == 0
+    assert {p.name for p in out.iterdir()} >= {
+        "products.csv",
+        "events.parquet",
+        "ground_truth.json",
+    }
+    assert main(["ingest", str(out), "--workspace", str(tmp_path / "ws")]) == 0
+    assert "products 300" in capsys.readouterr().out
+
+
+def test_demo_runs_and_a_second_run_reuses_everything(tmp_path: Path, capsys) -> None:
+    ws = str(tmp_path / "ws")
+    assert main(["demo", "--workspace", ws, "--no-serve", *SMALL]) == 0
+    first = capsys.readouterr().out
+    assert "generating the demo shop" in first and "products 300" in first
+    assert main(["demo", "--workspace", ws, "--no-serve", *SMALL]) == 0
+    second = capsys.readouterr().out
+    assert "already generated" in second and "store already holds the demo shop" in second

@@ -13,12 +13,29 @@ from assistant.cli import add_workspace_argument
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from recsys_core.demo import write_demo_shop
 
-    summary = write_demo_shop(Path(args.out), seed=args.seed, progress=True)
+    summary = write_demo_shop(Path(args.out), seed=args.seed, progress=True, **_sizes(args))
     print(
         f"demo shop (seed {args.seed}) written to {args.out}: "
         + ", ".join(f"{k} {v}" for k, v in summary.items() if isinstance(v, int))
     )
     return 0
+
+
+def _sizes(args: argparse.Namespace) -> dict[str, int]:
+    names = {
+        "products": "n_products",
+        "users": "n_users",
+        "days": "n_days",
+        "events": "target_events",
+    }
+    return {kw: getattr(args, arg) for arg, kw in names.items() if getattr(args, arg) is not None}
+
+
+def _add_size_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--products", type=int, help="number of products (default 3000)")
+    p.add_argument("--users", type=int, help="number of users (default 2000)")
+    p.add_argument("--days", type=int, help="days of behaviour (default 120)")
+    p.add_argument("--events", type=int, help="approximate number of events (default 150000)")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -54,7 +71,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from assistant.demo_job import run_demo
 
-    return run_demo(args.workspace, seed=args.seed, serve=not args.no_serve, out=sys.stdout)
+    return run_demo(
+        args.workspace, seed=args.seed, serve=not args.no_serve, sizes=_sizes(args), out=sys.stdout
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -63,6 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("out", help="output folder")
     p.add_argument("--seed", type=int, default=0)
+    _add_size_arguments(p)
     p.set_defaults(func=cmd_demo_data)
 
     p = subparsers.add_parser(
@@ -96,4 +116,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--no-serve", action="store_true", help="stop after building; do not launch the app"
     )
+    _add_size_arguments(p)
     p.set_defaults(func=cmd_demo)

@@ -104,6 +104,17 @@ def find_table_files(folder: Path) -> tuple[dict[str, Path], list[DataIssue]]:
     return found, issues
 
 
+def folder_fingerprint(files: dict[str, Path]) -> str:
+    """Identity of an input folder's table files (name, size, modification time)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        stat = files[name].stat()
+        digest.update(f"{name}|{files[name].name}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def read_table_file(path: Path) -> pd.DataFrame:
     """Read one CSV/Parquet file as raw values (CSV cells stay strings)."""
     label = path.name
@@ -276,6 +287,13 @@ def ingest(
         steps.update()
         steps.set_postfix_str("writing store")
         with workspace_lock(workspace):
-            path = save_store(workspace, shop, report, features, source=str(folder.resolve()))
+            path = save_store(
+                workspace,
+                shop,
+                report,
+                features,
+                source=str(folder.resolve()),
+                source_fingerprint=folder_fingerprint(found),
+            )
         steps.update()
     return IngestResult(shop=shop, issues=issues, report=report, store_path=path)

@@ -83,6 +83,7 @@ def save_store(
     features: dict[str, pd.DataFrame] | None = None,
     *,
     source: str = "",
+    source_fingerprint: str = "",
 ) -> Path:
     """Write ``shop`` as a new store version and make it current. Returns the version folder."""
     root = store_dir(workspace)
@@ -107,6 +108,7 @@ def save_store(
                 "version_id": version_id,
                 "created_at": datetime.now(UTC).isoformat(),
                 "source": source,
+                "source_fingerprint": source_fingerprint,
                 "counts": shop.counts(),
             },
         )
