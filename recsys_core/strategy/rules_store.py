@@ -1,0 +1,124 @@
+"""Versioned rules store in the workspace (``W/rules/``): current file, every past version, log.
+
+Layout: ``rules.yaml`` (the live rules), ``history/v0001.yaml``... (every saved version) and
+``history.jsonl`` (version, time, message, content hash). Writes go through a temp file and
+``os.replace`` under a file lock, so readers never see half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from filelock import FileLock, Timeout
+from pydantic import ValidationError
+
+from recsys_core.strategy.errors import RuleError, RulesStoreError
+from recsys_core.strategy.rules import RuleSet
+
+CURRENT = "rules.yaml"
+
+
+def rules_dir(workspace: str | Path) -> Path:
+    return Path(workspace) / "rules"
+
+
+def parse_rules(data: Any, source: str = "rules") -> RuleSet:
+    """Validate a loaded YAML/JSON document; errors name the rule and field."""
+    if data is None:
+        data = {"rules": []}
+    if isinstance(data, list):
+        data = {"rules": data}
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        raise RuleError(f"{source}: {loc or 'document'}: {first['msg']} (fix the rules file and retry)") from exc
+
+
+def load_rules_file(path: str | Path) -> RuleSet:
+    """Read a rules file (``.yaml``/``.yml``/``.json``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise RuleError(f"rules file {str(p)!r} not found; give the path of a YAML or JSON rules file")
+    text = p.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise RuleError(f"rules file {str(p)!r} is not valid {'JSON' if p.suffix.lower() == '.json' else 'YAML'}: {exc}") from exc
+    return parse_rules(data, str(p))
+
+
+def dump_rules(rules: RuleSet) -> str:
+    data = rules.model_dump(mode="json", exclude_defaults=True)
+    data.setdefault("rules", [])
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _lock(workspace: str | Path, timeout: float) -> FileLock:
+    folder = rules_dir(workspace)
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(folder / ".lock"), timeout=timeout)
+
+
+def history(workspace: str | Path) -> list[dict[str, Any]]:
+    """Saved versions, oldest first: version, saved_at, message, sha256, rules (count)."""
+    log = rules_dir(workspace) / "history.jsonl"
+    if not log.is_file():
+        return []
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def save_rules(workspace: str | Path, rules: RuleSet, message: str = "", *, timeout: float = 10.0) -> int:
+    """Store ``rules`` as the new live version; returns its version number."""
+    text = dump_rules(rules)
+    try:
+        with _lock(workspace, timeout):
+            past = history(workspace)
+            version = (past[-1]["version"] + 1) if past else 1
+            folder = rules_dir(workspace)
+            _atomic_write(folder / "history" / f"v{version:04d}.yaml", text)
+            entry = {"version": version, "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                     "message": message, "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                     "rules": len(rules.rules)}
+            log_text = "".join(json.dumps(e) + "\n" for e in [*past, entry])
+            _atomic_write(folder / "history.jsonl", log_text)
+            _atomic_write(folder / CURRENT, text)
+    except Timeout as exc:
+        raise RulesStoreError(f"rules store {str(rules_dir(workspace))!r} is locked by another process; retry") from exc
+    return version
+
+
+def load_rules(workspace: str | Path, version: int | None = None) -> RuleSet:
+    """The live rules (no file yet = no rules), or a past ``version``."""
+    folder = rules_dir(workspace)
+    if version is None:
+        path = folder / CURRENT
+        return load_rules_file(path) if path.is_file() else RuleSet()
+    path = folder / "history" / f"v{version:04d}.yaml"
+    if not path.is_file():
+        known = [e["version"] for e in history(workspace)]
+        raise RulesStoreError(f"rules version {version} not found in {str(folder)!r}; saved versions: {known or 'none'}")
+    return load_rules_file(path)
