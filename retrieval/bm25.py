@@ -1,0 +1,106 @@
+"""Lexical retrieval: one bm25s index per text field, scores summed with field weights."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recsys_core.errors import NotFittedError
+from retrieval.errors import SearchInputError
+from retrieval.spelling import Correction, SpellingNormaliser
+from retrieval.tokenizer import raw_words, tokenize
+
+
+@dataclass(frozen=True)
+class AnalysedQuery:
+    """A query after typo normalisation: the tokens BM25 scores and what was changed."""
+
+    text: str  # the normalised query text (also what the dense encoder sees)
+    tokens: list[str]
+    corrections: list[Correction] = field(default_factory=list)
+
+
+class BM25Index:
+    """BM25 (bm25s, Lucene variant) over several text fields of one catalogue.
+
+    ``fields`` maps a field name to its weight; ``fit(texts)`` takes, per field, one string
+    per document (empty for missing).
+    """
+
+    def __init__(
+        self,
+        *,
+        fields: Mapping[str, float] | None = None,
+        k1: float = 1.2,
+        b: float = 0.75,
+        spell_correct: bool = True,
+    ):
+        self.fields = dict(fields or {"title": 1.0})
+        self.k1 = k1
+        self.b = b
+        self.spell_correct = spell_correct
+
+    def fit(self, texts: Mapping[str, Sequence[str]]) -> BM25Index:
+        import bm25s
+
+        missing = [f for f in self.fields if f not in texts]
+        if missing:
+            raise SearchInputError(
+                f"BM25 fields {missing} are not in the catalogue texts {sorted(texts)}; "
+                "pass field weights only for columns the products have"
+            )
+        sizes = {len(texts[f]) for f in self.fields}
+        if len(sizes) != 1:
+            raise SearchInputError(f"BM25 fields have different lengths {sorted(sizes)}")
+        self.n_docs_ = sizes.pop()
+        self.models_: dict[str, bm25s.BM25] = {}
+        self.doc_tokens_: dict[str, list[set[str]]] = {}
+        words: list[str] = []
+        for name in self.fields:
+            tokens = [tokenize(t or "") or [""] for t in texts[name]]
+            model = bm25s.BM25(k1=self.k1, b=self.b)
+            model.index(tokens, show_progress=False)
+            self.models_[name] = model
+            self.doc_tokens_[name] = [set(t) for t in tokens]
+            for t in texts[name]:
+                words.extend(raw_words(t or ""))
+        # a word seen once in a big catalogue is as likely a typo as a target; in a small one
+        # every word counts
+        self.speller_ = SpellingNormaliser(min_count=2 if self.n_docs_ >= 5000 else 1).fit(words)
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "models_"):
+            raise NotFittedError(self)
+
+    def analyse(self, query: str) -> AnalysedQuery:
+        """Normalise typos (if enabled) and tokenize the query."""
+        self._check()
+        words = raw_words(query)
+        fixes: list[Correction] = []
+        if self.spell_correct:
+            words, fixes = self.speller_.normalise(words)
+        text = " ".join(words)
+        return AnalysedQuery(text=text, tokens=tokenize(text), corrections=fixes)
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """Weighted BM25 score of every document (float32, length ``n_docs_``)."""
+        self._check()
+        total = np.zeros(self.n_docs_, dtype=np.float32)
+        for name, weight in self.fields.items():
+            model = self.models_[name]
+            known = [t for t in tokens if t and t in model.vocab_dict]
+            if known and weight:
+                total += weight * model.get_scores(known)
+        return total
+
+    def matched_terms(self, tokens: Sequence[str], row: int) -> list[str]:
+        """Query tokens present in document ``row`` (any field), in query order."""
+        self._check()
+        seen: list[str] = []
+        for t in tokens:
+            if t not in seen and any(t in self.doc_tokens_[f][row] for f in self.fields):
+                seen.append(t)
+        return seen

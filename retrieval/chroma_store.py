@@ -1,0 +1,225 @@
+"""Chroma collections for products, knowledge-base chunks and trend notes.
+
+Uses ``chromadb`` and ``langchain_chroma.Chroma`` directly: :func:`open_client` gives an
+embedded ``PersistentClient`` (default) or an ``HttpClient`` when a server URL is configured
+(``chroma run --path DIR --port P``); :func:`get_collection` creates collections in cosine
+space with the HNSW parameters of :class:`StoreConfig`; :func:`langchain_store` wraps one in
+the LangChain vector-store interface with the bundled MiniLM embeddings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from retrieval.errors import StoreConnectionError
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from langchain_chroma import Chroma
+    from langchain_core.embeddings import Embeddings
+
+COLLECTIONS: dict[str, str] = {
+    "products": "shelfwise_products",
+    "kb": "shelfwise_kb_chunks",
+    "trends": "shelfwise_trends",
+}
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Where the store lives and how its HNSW index is built."""
+
+    path: str | None = None  # embedded store folder (PersistentClient)
+    url: str | None = None  # server URL, e.g. http://127.0.0.1:8000 (HttpClient)
+    space: str = "cosine"
+    ef_construction: int = 200
+    ef_search: int = 128
+    max_neighbors: int = 32
+
+    @classmethod
+    def for_workspace(cls, workspace: str | Path, **overrides: Any) -> StoreConfig:
+        """``W/index/chroma``, or the server in ``$SHELFWISE_CHROMA_URL`` when set."""
+        url = overrides.pop("url", None) or os.environ.get("SHELFWISE_CHROMA_URL") or None
+        return cls(path=str(Path(workspace) / "index" / "chroma"), url=url, **overrides)
+
+    def hnsw(self) -> dict[str, Any]:
+        return {
+            "space": self.space,
+            "ef_construction": self.ef_construction,
+            "ef_search": self.ef_search,
+            "max_neighbors": self.max_neighbors,
+        }
+
+
+def open_client(config: StoreConfig) -> ClientAPI:
+    """A chromadb client for ``config`` (server when ``url`` is set, else embedded)."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False, allow_reset=True)
+    try:
+        if config.url:
+            parsed = urlparse(config.url)
+            if not parsed.hostname:
+                raise StoreConnectionError(
+                    f"Chroma URL {config.url!r} has no host; use e.g. http://127.0.0.1:8000"
+                )
+            return chromadb.HttpClient(
+                host=parsed.hostname,
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+        if not config.path:
+            raise StoreConnectionError("no Chroma path or URL configured; pass --workspace or a URL")
+        Path(config.path).mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=config.path, settings=settings)
+    except StoreConnectionError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds on connect
+        where = config.url or config.path
+        raise StoreConnectionError(
+            f"could not open the Chroma store at {where}: {exc}; check the path is writable "
+            "or that `chroma run` is serving that URL"
+        ) from exc
+
+
+def get_collection(client: ClientAPI, kind: str, config: StoreConfig) -> Collection:
+    """Create or open the collection for ``kind`` (products, kb, trends)."""
+    if kind not in COLLECTIONS:
+        raise StoreConnectionError(f"unknown collection kind {kind!r}; use one of {sorted(COLLECTIONS)}")
+    return client.get_or_create_collection(
+        COLLECTIONS[kind],
+        configuration={"hnsw": config.hnsw()},  # type: ignore[arg-type]
+        embedding_function=None,
+    )
+
+
+def collection_hnsw(collection: Collection) -> dict[str, Any]:
+    """The HNSW parameters a collection was built with (as Chroma reports them)."""
+    conf = collection.configuration
+    hnsw = conf.get("hnsw") if isinstance(conf, dict) else None
+    return dict(hnsw or {})
+
+
+class MiniLMEmbeddings:
+    """LangChain ``Embeddings`` over the bundled all-MiniLM-L6-v2 (cached documents)."""
+
+    def __init__(self, cache_dir: str | Path | None = None):
+        self.cache_dir = cache_dir
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        from retrieval.embedding import embed_texts
+
+        vecs = embed_texts(texts, cache_dir=self.cache_dir, show_progress=False)
+        return vecs.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        from retrieval.embedding import embed_query
+
+        return embed_query(text).tolist()
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_documents(texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return self.embed_query(text)
+
+
+def langchain_store(
+    client: ClientAPI,
+    kind: str,
+    config: StoreConfig,
+    embeddings: Embeddings | None = None,
+) -> Chroma:
+    """``langchain_chroma.Chroma`` over our collection (cosine, our HNSW settings)."""
+    from langchain_chroma import Chroma
+
+    if kind not in COLLECTIONS:
+        raise StoreConnectionError(f"unknown collection kind {kind!r}; use one of {sorted(COLLECTIONS)}")
+    return Chroma(
+        collection_name=COLLECTIONS[kind],
+        embedding_function=embeddings or MiniLMEmbeddings(),  # type: ignore[arg-type]
+        client=client,
+        collection_configuration={"hnsw": config.hnsw()},  # type: ignore[arg-type]
+    )
+
+
+def ann_search(collection: Collection) -> Any:
+    """A callable ``(query_vector, k) -> [(id, cosine similarity)]`` over the HNSW index."""
+
+    def search(vector: np.ndarray, k: int) -> Sequence[tuple[str, float]]:
+        n = min(k, collection.count())
+        if n == 0:
+            return []
+        res = collection.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"])
+        ids = res["ids"][0]
+        dists = (res.get("distances") or [[]])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]
+
+    return search
+
+
+def load_embeddings(collection: Collection, ids: Sequence[str], batch: int = 5000) -> np.ndarray:
+    """The stored vectors of ``ids`` in that order (float32)."""
+    out = np.zeros((len(ids), 0), dtype=np.float32)
+    rows: dict[str, np.ndarray] = {}
+    for start in range(0, len(ids), batch):
+        got = collection.get(ids=list(ids[start : start + batch]), include=["embeddings"])
+        for i, v in zip(got["ids"], got["embeddings"], strict=True):  # type: ignore[arg-type]
+            rows[i] = np.asarray(v, dtype=np.float32)
+    if rows:
+        dim = len(next(iter(rows.values())))
+        out = np.zeros((len(ids), dim), dtype=np.float32)
+        for j, i in enumerate(ids):
+            if i in rows:
+                out[j] = rows[i]
+    return out
+
+
+def cached_products_collection(
+    embeddings: np.ndarray,
+    ids: Sequence[str],
+    *,
+    cache_root: str | Path | None = None,
+    config: StoreConfig | None = None,
+    show_progress: bool = True,
+) -> tuple[Collection, float, bool]:
+    """An embedded collection holding ``embeddings`` under ``ids``, kept between runs.
+
+    Lives in ``cache_root/chroma-<digest>`` (default: the embedding cache root), the digest covering
+    vectors, ids and HNSW settings, so an evaluation re-run reuses the built HNSW graph.
+    Returns ``(collection, build seconds, reused)``.
+    """
+    import hashlib
+    import time
+
+    from tqdm.auto import tqdm
+
+    base = config or StoreConfig()
+    digest = hashlib.sha256(
+        np.ascontiguousarray(embeddings, dtype=np.float32).tobytes()
+        + "\x00".join(ids).encode()
+        + repr(sorted(base.hnsw().items())).encode()
+    ).hexdigest()[:16]
+    from retrieval.embedding import cache_root as default_root
+
+    root = Path(cache_root) if cache_root else default_root()
+    config = StoreConfig(path=str(root / f"chroma-{digest}"), **{k: v for k, v in base.hnsw().items()})
+    col = get_collection(open_client(config), "products", config)
+    if col.count() == len(ids):
+        return col, 0.0, True
+    start = time.perf_counter()
+    step = 2000
+    for s in tqdm(range(0, len(ids), step), desc="building HNSW", unit="batch", disable=not show_progress):
+        col.upsert(ids=list(ids[s : s + step]), embeddings=embeddings[s : s + step])
+    return col, time.perf_counter() - start, False

@@ -1,0 +1,271 @@
+"""Build the workspace's Chroma collections from its shop store, incrementally.
+
+``build_index(workspace)`` embeds products, knowledge-base chunks and trend notes and keeps
+each collection in step with the store: a document whose content hash is unchanged is not
+touched, new or changed ones are (re-)embedded and upserted batch by batch, removed ones are
+deleted last. Embeddings are cached on disk by content hash (``W/index/embed-cache``).
+Every batch is durable on its own, so a run killed halfway leaves a usable index (old and
+already-updated documents) and the next run finishes the difference. ``W/index/manifest.json``
+records whether the last run completed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from retrieval.chroma_store import StoreConfig, get_collection, open_client
+from retrieval.chunking import chunk_markdown
+from retrieval.embedding import MODEL_ID, embed_texts
+from retrieval.errors import IndexNotBuiltError
+from retrieval.search import document_text
+
+KINDS: tuple[str, ...] = ("products", "kb", "trends")
+# (texts, cache folder) -> unit vectors; the default is the bundled MiniLM with its disk cache
+Embedder = Callable[[Sequence[str], Path], Any]
+
+
+def default_embedder(texts: Sequence[str], cache_dir: Path) -> Any:
+    return embed_texts(texts, cache_dir=cache_dir, show_progress=False)
+
+
+@dataclass(frozen=True)
+class IndexDocument:
+    """One document to store: id, the text that is embedded, scalar metadata."""
+
+    doc_id: str
+    text: str
+    metadata: dict[str, str | int | float | bool]
+
+    def content_hash(self) -> str:
+        payload = json.dumps({"t": self.text, "m": self.metadata, "model": MODEL_ID}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+@dataclass
+class CollectionReport:
+    kind: str
+    documents: int = 0
+    embedded: int = 0  # new or changed, upserted this run
+    unchanged: int = 0
+    deleted: int = 0
+
+
+@dataclass
+class IndexReport:
+    """What one ``build_index`` run did."""
+
+    workspace: str
+    collections: dict[str, CollectionReport] = field(default_factory=dict)
+    seconds: float = 0.0
+    complete: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _scalar(value: Any) -> str | int | float | bool | None:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _clean(meta: dict[str, Any]) -> dict[str, str | int | float | bool]:
+    out: dict[str, str | int | float | bool] = {}
+    for k, v in meta.items():
+        try:
+            s = _scalar(v)
+        except (TypeError, ValueError):
+            s = None
+        if s is not None:
+            out[k] = s
+    return out
+
+
+def product_documents(products: pd.DataFrame) -> list[IndexDocument]:
+    texts = document_text(products)
+    cols = [c for c in ("title", "category", "brand", "price", "stock") if c in products.columns]
+    docs = []
+    for text, (_, row) in zip(texts, products.iterrows(), strict=True):
+        meta = _clean({c: row[c] for c in cols})
+        docs.append(IndexDocument(str(row["item_id"]), text, meta))
+    return docs
+
+
+def kb_documents(kb: pd.DataFrame) -> list[IndexDocument]:
+    docs = []
+    for _, row in kb.iterrows():
+        for chunk in chunk_markdown(str(row["doc_id"]), str(row["title"]), str(row["body"] or "")):
+            meta = dict(chunk.metadata())
+            if "topic" in kb.columns and _scalar(row["topic"]) is not None:
+                meta["topic"] = str(row["topic"])
+            docs.append(IndexDocument(chunk.chunk_id, chunk.text, _clean(meta)))
+    return docs
+
+
+def trend_documents(trends: pd.DataFrame) -> list[IndexDocument]:
+    docs = []
+    for i, (_, row) in enumerate(trends.iterrows()):
+        note_id = _scalar(row.get("note_id")) or f"trend-{i}"
+        date = pd.Timestamp(row["date"])
+        meta = _clean({
+            "title": row["title"], "date": date.isoformat(),
+            "date_ts": int(date.timestamp()), "category": row.get("category"),
+        })
+        docs.append(IndexDocument(str(note_id), f"{row['title']}\n{row['text']}", meta))
+    return docs
+
+
+def _batches(items: list[IndexDocument], size: int) -> Iterator[list[IndexDocument]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing_hashes(collection: Any) -> dict[str, str]:
+    got = collection.get(include=["metadatas"])
+    return {
+        i: str((m or {}).get("content_hash", ""))
+        for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+    }
+
+
+def sync_collection(
+    collection: Any,
+    docs: list[IndexDocument],
+    *,
+    kind: str,
+    cache_dir: str | Path,
+    batch_size: int = 256,
+    show_progress: bool = True,
+    embedder: Embedder = default_embedder,
+) -> CollectionReport:
+    """Make ``collection`` hold exactly ``docs``; embed only new or changed ones."""
+    from tqdm.auto import tqdm
+
+    report = CollectionReport(kind=kind, documents=len(docs))
+    existing = _existing_hashes(collection)
+    wanted = {d.doc_id: d.content_hash() for d in docs}
+    todo = [d for d in docs if existing.get(d.doc_id) != wanted[d.doc_id]]
+    report.unchanged = len(docs) - len(todo)
+    with tqdm(total=len(todo), desc=f"indexing {kind}", unit="doc", disable=not show_progress) as bar:
+        for batch in _batches(todo, batch_size):
+            vecs = embedder([d.text for d in batch], Path(cache_dir))
+            collection.upsert(
+                ids=[d.doc_id for d in batch],
+                embeddings=vecs,
+                documents=[d.text for d in batch],
+                metadatas=[{**d.metadata, "content_hash": wanted[d.doc_id]} for d in batch],
+            )
+            report.embedded += len(batch)
+            bar.update(len(batch))
+    removed = [i for i in existing if i not in wanted]
+    for start in range(0, len(removed), 5000):
+        collection.delete(ids=removed[start : start + 5000])
+    report.deleted = len(removed)
+    return report
+
+
+def index_dir(workspace: str | Path) -> Path:
+    return Path(workspace) / "index"
+
+
+def _write_manifest(workspace: str | Path, data: dict[str, Any]) -> None:
+    path = index_dir(workspace) / "manifest.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def read_manifest(workspace: str | Path) -> dict[str, Any]:
+    """The index manifest; raises IndexNotBuiltError when no build ever started."""
+    path = index_dir(workspace) / "manifest.json"
+    if not path.is_file():
+        raise IndexNotBuiltError(
+            f"no search index in {index_dir(workspace)}; run `shelfwise index --workspace {workspace}`"
+        )
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def build_index(
+    workspace: str | Path,
+    *,
+    config: StoreConfig | None = None,
+    kinds: tuple[str, ...] = KINDS,
+    batch_size: int = 256,
+    show_progress: bool = True,
+    embedder: Embedder = default_embedder,
+) -> IndexReport:
+    """Bring the workspace's collections in step with its shop store (see module doc)."""
+    from filelock import FileLock
+
+    from recsys_core.data.store import load_store
+
+    start = time.perf_counter()
+    shop = load_store(workspace)
+    config = config or StoreConfig.for_workspace(workspace)
+    root = index_dir(workspace)
+    root.mkdir(parents=True, exist_ok=True)
+    report = IndexReport(workspace=str(workspace))
+    builders = {
+        "products": lambda: product_documents(shop.products),
+        "kb": lambda: kb_documents(shop.knowledge_base),
+        "trends": lambda: trend_documents(shop.trends),
+    }
+    with FileLock(str(root / ".build.lock")):
+        _write_manifest(workspace, {"complete": False, "started_at": datetime.now(UTC).isoformat(),
+                                    "hnsw": config.hnsw(), "url": config.url})
+        client = open_client(config)
+        for kind in kinds:
+            collection = get_collection(client, kind, config)
+            report.collections[kind] = sync_collection(
+                collection, builders[kind](), kind=kind, cache_dir=root / "embed-cache",
+                batch_size=batch_size, show_progress=show_progress, embedder=embedder,
+            )
+        report.seconds = time.perf_counter() - start
+        report.complete = True
+        _write_manifest(workspace, {
+            "complete": True, "finished_at": datetime.now(UTC).isoformat(),
+            "hnsw": config.hnsw(), "url": config.url, "model": MODEL_ID,
+            "counts": {k: r.documents for k, r in report.collections.items()},
+        })
+    return report
+
+
+def open_product_search(workspace: str | Path, *, config: StoreConfig | None = None, **params: Any) -> Any:
+    """A fitted HybridSearcher over the workspace's products, dense side from the Chroma index.
+
+    Products not (yet) in the index get a zero vector: lexical search still finds them.
+    """
+    from recsys_core.data.store import load_store
+    from retrieval.chroma_store import ann_search, load_embeddings
+    from retrieval.search import HybridSearcher
+
+    read_manifest(workspace)
+    config = config or StoreConfig.for_workspace(workspace)
+    shop = load_store(workspace)
+    collection = get_collection(open_client(config), "products", config)
+    ids = shop.products["item_id"].astype(str).tolist()
+    vectors = load_embeddings(collection, ids)
+    if vectors.shape[1] == 0:
+        raise IndexNotBuiltError(
+            f"the product index in {config.url or config.path} is empty; "
+            f"run `shelfwise index --workspace {workspace}`"
+        )
+    return HybridSearcher(**params).fit(shop.products, embeddings=vectors, ann=ann_search(collection))
