@@ -1,0 +1,164 @@
+"""Hybrid ranker: exact attribution, counterfactuals, history at call time, cold start, artifacts."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from recsys_core.errors import ArtifactError, NotFittedError, UnknownIdError
+from recsys_core.models import (
+    NEW_ITEM_LABEL,
+    NEW_USER_LABEL,
+    HybridConfig,
+    HybridRecommender,
+    leave_one_out,
+)
+from recsys_core.models.hybrid_artifacts import load_hybrid, save_hybrid
+from tests.recsys_fixtures import FAST_PARAMS, tiny_interactions, tiny_text
+
+
+def _fit() -> HybridRecommender:
+    split = leave_one_out(tiny_interactions())
+    config = HybridConfig(params=FAST_PARAMS, weight_users=100)
+    return HybridRecommender(config=config).fit(split.train, validation=split.validation.as_pair())
+
+
+@pytest.fixture(scope="module")
+def model() -> HybridRecommender:
+    return _fit()
+
+
+def test_not_fitted():
+    with pytest.raises(NotFittedError, match="HybridRecommender"):
+        HybridRecommender().recommend("u1")
+
+
+def test_contributions_sum_exactly_to_the_score(model):
+    for rec in model.recommend("u3", k=10):
+        assert rec.score == math.fsum(rec.contributions.values())
+        assert set(rec.contributions) == set(model.components_)
+        for name, value in rec.contributions.items():
+            assert value == model.weight(name) * rec.component_scores[name]
+
+
+def test_removing_the_top_component_lowers_the_score_by_its_contribution(model):
+    rec = model.recommend("u5", k=1)[0]
+    top = rec.top_component()
+    assert rec.contributions[top] != 0.0
+    assert rec.without(top) == pytest.approx(rec.score - rec.contributions[top], abs=1e-12)
+    # and independently: the same item scored with that component's weight set to zero
+    saved = dict(model.weights_)
+    try:
+        model.weights_[top] = 0.0
+        again = model.explain("u5", rec.item_id)
+    finally:
+        model.weights_ = saved
+    assert again.score == pytest.approx(rec.score - rec.contributions[top], abs=1e-9)
+
+
+def test_scores_sorted_ranks_consistent_and_seen_excluded(model):
+    recs = model.recommend("u2", k=8)
+    assert [r.rank for r in recs] == list(range(1, 9))
+    assert all(a.score >= b.score for a, b in zip(recs, recs[1:], strict=False))
+    seen = set(model.data_.items.ids(model.history("u2")))
+    assert not seen & {r.item_id for r in recs}
+
+
+def test_explain_works_outside_the_top_k_with_its_rank(model):
+    recs = model.recommend("u2", k=40)
+    far = recs[-1]
+    explained = model.explain("u2", far.item_id)
+    assert explained.rank == far.rank > 10
+    assert explained.score == pytest.approx(far.score)
+    assert model.recommend("u2", k=3)[0].rank == 1
+
+
+def test_evidence_names_similar_history_neighbours_and_trend(model):
+    rec = model.recommend("u3", k=1)[0]
+    history = set(model.data_.items.ids(model.history("u3")))
+    sims = rec.evidence["similar_history"]
+    assert sims and all(s["item_id"] in history for s in sims)
+    assert sims == sorted(sims, key=lambda s: -s["similarity"])
+    assert "trend" in rec.evidence and set(rec.evidence["trend"]) == {"recent", "previous", "log_growth"}
+    json.dumps([r.to_dict() for r in model.recommend("u3", k=3)])  # serialisable for the API
+
+
+def test_appended_events_count_at_once_without_retraining():
+    model = _fit()
+    before = [r.item_id for r in model.recommend("u0", k=5)]  # u0 walks cluster 0
+    model.add_events("u0", ["i30", "i31", "i32"])  # now the user moves to cluster 3
+    after = [r.item_id for r in model.recommend("u0", k=5)]
+    assert before != after
+    assert int(after[0][1:]) // 10 == 3
+
+
+def test_new_user_gets_labelled_popularity_picks(model):
+    recs = model.recommend("someone-new", k=3)
+    assert len(recs) == 3
+    assert all(r.source == NEW_USER_LABEL for r in recs)
+    assert all(r.contributions.get("sequence", 0.0) == 0.0 for r in recs)
+
+
+def test_new_item_is_reachable_through_text_and_labelled():
+    model = _fit()
+    text = tiny_text()[[25]] + 0.01  # a new item described like cluster 2's items
+    model.add_items(["brand-new"], text)
+    explained = model.explain("u2", "brand-new")  # u2 walks cluster 2
+    assert explained.source == NEW_ITEM_LABEL
+    assert explained.contributions["content"] != 0.0 or explained.contributions["sequence"] != 0.0
+    assert explained.rank <= 15
+
+
+def test_filters_restrict_the_candidates(model):
+    recs = model.recommend("u1", k=5, filters={"category": "c3"})
+    assert recs and all(int(r.item_id[1:]) // 10 == 3 for r in recs)
+    with pytest.raises(Exception, match="unknown recommendation filter 'colour'"):
+        model.recommend("u1", k=5, filters={"colour": "red"})
+
+
+def test_rules_add_an_exact_named_contribution(model):
+    model.set_rules({"i39": 50.0})
+    try:
+        top = model.recommend("u1", k=1)[0]
+        assert top.item_id == "i39"
+        assert top.contributions["rules"] == 50.0
+        assert top.source == "merchandising rule"
+    finally:
+        model.rules_ = {}
+
+
+def test_unknown_item_is_named(model):
+    with pytest.raises(UnknownIdError, match="'nope'"):
+        model.explain("u1", "nope")
+
+
+def test_artifact_round_trip_and_clear_errors(model, tmp_path):
+    folder = save_hybrid(model, tmp_path / "rec")
+    loaded = load_hybrid(folder)
+    a = [(r.item_id, round(r.score, 5)) for r in model.recommend("u4", k=5)]
+    b = [(r.item_id, round(r.score, 5)) for r in loaded.recommend("u4", k=5)]
+    assert a == b
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["format_version"] = 999
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="version 999"):
+        load_hybrid(folder)
+    save_hybrid(model, folder)
+    with open(folder / "tensors.safetensors", "r+b") as fh:
+        fh.seek(200)
+        fh.write(b"corrupt!")
+    with pytest.raises(ArtifactError, match="corrupt"):
+        load_hybrid(folder)
+    with pytest.raises(ArtifactError, match="shelfwise train"):
+        load_hybrid(tmp_path / "missing")
+
+
+def test_weights_learned_on_validation_beat_sequence_alone_or_match(model):
+    from recsys_core.models.weighting import pool_ndcg
+
+    names = model.pool_.names
+    alone = np.array([1.0 if n == "sequence" else 0.0 for n in names])
+    assert model.validation_ndcg_ >= pool_ndcg(model.pool_, alone) - 1e-9
