@@ -1,0 +1,166 @@
+"""The assistant: route → one tool call → facts → LLM phrasing → grounding guard → answer."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.agent.compose import CHIT_CHAT, DECLINE, UNKNOWN, render_template
+from assistant.agent.guard import (
+    MIN_WORD_SUPPORT,
+    check_answer,
+    complete_sentences,
+    strip_instructions,
+)
+from assistant.agent.intents import Route, route
+from assistant.agent.memory import SessionMemory
+from assistant.agent.plan import plan_call
+from assistant.agent.results import ToolResult
+from assistant.agent.services import ShopServices
+from assistant.agent.tools import build_tools
+from assistant.prompts import Prompt, load_prompt
+from recsys_core.errors import ShelfwiseError
+
+
+@dataclass
+class Answer:
+    """What the assistant returns: text, the facts it rests on, and their citations."""
+
+    answer: str
+    intent: str
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    citations: list[str] = field(default_factory=list)
+    declined: bool = False
+    source: str = "template"  # "llm" when the model's wording passed the guard
+    guard: dict[str, Any] = field(default_factory=dict)
+    slots: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Assistant:
+    """A grounded shop assistant over one workspace.
+
+    ``llm`` is a LangChain chat model (None: template answers only). ``tool_calling`` lets a
+    backend that supports ``bind_tools`` pick the tool; the deterministic router is the default
+    and the fallback.
+    """
+
+    def __init__(self, services: ShopServices, llm: Any = None, *, tool_calling: bool = False,
+                 memory: SessionMemory | None = None, prompt: Prompt | None = None):
+        self.services = services
+        self.llm = llm
+        self.tool_calling = tool_calling
+        self.memory = memory or SessionMemory()
+        self.prompt = prompt or load_prompt("answer")
+        self.tools = {t.name: t for t in build_tools(services)}
+
+    @classmethod
+    def for_workspace(cls, workspace: str | Path, llm: Any = None, **kw: Any) -> Assistant:
+        return cls(ShopServices(workspace), llm, memory=SessionMemory(Path(workspace) / "sessions"), **kw)
+
+    # ---- routing and tools -------------------------------------------------------------
+    def _route(self, question: str, session: str) -> Route:
+        return route(question, self.services.lexicon, self.memory.last_route(session))
+
+    def _llm_tool_choice(self, question: str) -> tuple[str, dict[str, Any]] | None:
+        if not (self.tool_calling and self.llm is not None and hasattr(self.llm, "bind_tools")):
+            return None
+        try:
+            msg = self.llm.bind_tools(list(self.tools.values())).invoke(question)
+        except (NotImplementedError, ShelfwiseError, ValueError):
+            return None
+        calls = getattr(msg, "tool_calls", None) or []
+        if not calls or calls[0]["name"] not in self.tools:
+            return None
+        return calls[0]["name"], dict(calls[0]["args"])
+
+    def _call(self, tool: str, args: dict[str, Any]) -> ToolResult:
+        if tool == "explain_ranking" and args.get("item_id") is None:  # "why is #3 first for user 12"
+            recs = self._call("recommend_for_user", {"user_id": args["user_id"], "k": args["rank"]})
+            if recs.error or len(recs.facts["results"]) < args["rank"]:
+                return recs
+            args = {"item_id": recs.facts["results"][args["rank"] - 1]["item_id"], "user_id": args["user_id"]}
+        clean = {k: v for k, v in args.items() if v is not None}
+        try:
+            return ToolResult(**self.tools[tool].invoke(clean))
+        except ShelfwiseError as exc:
+            return ToolResult(tool, clean, {}, error=str(exc))
+
+    # ---- answering -----------------------------------------------------------------------
+    def _phrase(self, question: str, result: ToolResult, template: str) -> tuple[str, str, dict[str, Any]]:
+        """(answer, source, guard report): the LLM's wording if it passes the guard, else the template."""
+        if self.llm is None or result.declined or result.error:
+            return template, "template", {}
+        system, user = self.prompt.render(question=question, facts=template)
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        try:
+            text = str(self.llm.invoke([SystemMessage(system), HumanMessage(user)]).content).strip()
+        except ShelfwiseError:
+            raise
+        except Exception as exc:  # a flaky server must not lose the answer: the template stands
+            return template, "template", {"ok": False, "llm_error": f"{type(exc).__name__}: {exc}"}
+        text = complete_sentences(_ECHO_TAIL.split(text)[0])
+        report = check_answer(text, {"facts": result.facts, "template": template}, self.services.lexicon,
+                              question=question, min_word_support=MIN_WORD_SUPPORT)
+        guard = report.to_dict()
+        if guard["ok"]:
+            return text, "llm", guard
+        return template, "template", guard
+
+    def ask(self, question: str, *, user: str | None = None, session: str = "default") -> Answer:
+        """Answer one question; ``user`` is the default user id when the question names none."""
+        start = time.perf_counter()
+        question, _ = strip_instructions(question) if _looks_injected(question) else (question, 0)
+        r = self._route(question, session)
+        lex = self.services.lexicon
+        if user and user.isdigit():  # --user 17 means the shop's U00017
+            user = lex.user_id(user)
+        if user and not r.slots.user_id and user in lex.user_ids:
+            r.slots.user_id = user
+        picked = self._llm_tool_choice(question)
+        plan = plan_call(r, question, default_user=user)
+        tool, args = picked if picked else (plan.tool, plan.args)
+        if tool is None:
+            text = plan.ask or (CHIT_CHAT if r.intent == "chit_chat" else UNKNOWN)
+            out = Answer(text, r.intent, slots=r.slots.to_dict())
+        else:
+            result = self._call(tool, args)
+            if result.tool == "kb_answer" and not result.declined:
+                dropped = 0
+                for key in ("passage", "summary"):
+                    if key in result.facts:
+                        result.facts[key], n = strip_instructions(result.facts[key])
+                        dropped += n
+                if dropped:
+                    result.facts["instructions_removed"] = dropped
+            template = render_template(result)
+            text, source, guard = self._phrase(question, result, template)
+            intent = result.tool if picked else r.intent
+            out = Answer(text, intent, [{"tool": result.tool, "args": result.args}], result.facts,
+                         result.citations, result.declined, source, guard, r.slots.to_dict())
+        out.seconds = round(time.perf_counter() - start, 3)
+        self.memory.remember(session, question, out.answer, r)
+        return out
+
+    def stream(self, question: str, *, user: str | None = None, session: str = "default") -> Iterator[str]:
+        """The answer in pieces. Checked text only: the guard needs the whole answer before any is shown."""
+        yield self.ask(question, user=user, session=session).answer
+
+
+_ECHO_TAIL = re.compile(r"\n\s*(?:QUESTION|FACTS|ANSWER)\s*:")
+
+
+def _looks_injected(text: str) -> bool:
+    return strip_instructions(text)[1] > 0
+
+
+__all__ = ["DECLINE", "Answer", "Assistant"]

@@ -1,0 +1,92 @@
+"""The shop's vocabulary for the slot parser and the grounding guard: ids, names, brands, categories."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from recsys_core.data.shop import ShopData
+
+# title words that are also everyday English and would make questions look like product searches
+_COMMON = frozenset("can set pack kit bag case bank book collection guide edition box bar one two top".split())
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _id_format(ids: pd.Series, default_prefix: str, default_width: int) -> tuple[str, int]:
+    """(prefix, digit width) of ids like U00017, so "user 17" can be written the shop's way."""
+    sample = ids.dropna().astype(str).head(200)
+    found = [m for m in (re.fullmatch(r"([A-Za-z]+)(\d+)", s) for s in sample) if m is not None]
+    if not found:
+        return default_prefix, default_width
+    prefix = pd.Series([m.group(1) for m in found]).mode().iloc[0]
+    width = int(pd.Series([len(m.group(2)) for m in found]).mode().iloc[0])
+    return str(prefix), width
+
+
+@dataclass
+class Lexicon:
+    """Everything the parser and guard need to recognise shop entities in free text."""
+
+    item_ids: set[str]
+    user_ids: set[str]
+    doc_ids: set[str]
+    brands: dict[str, str]  # lower-case -> as written
+    categories: dict[str, str]
+    titles: dict[str, str]  # item id -> title
+    item_prefix: str = "P"
+    item_width: int = 5
+    user_prefix: str = "U"
+    user_width: int = 5
+    nouns: dict[str, str] = field(default_factory=dict)  # "tent" -> category where most tents are
+
+    @classmethod
+    def from_shop(cls, shop: ShopData) -> Lexicon:
+        p = shop.products
+        brands = {str(b).lower(): str(b) for b in p["brand"].dropna().unique()} if "brand" in p else {}
+        cats = {str(c).lower(): str(c) for c in p["category"].dropna().unique()}
+        titles = dict(zip(p["item_id"].astype(str), p["title"].astype(str), strict=True))
+        ip, iw = _id_format(p["item_id"], "P", 5)
+        users = shop.users["user_id"] if shop.users is not None and len(shop.users) else shop.events["user_id"]
+        up, uw = _id_format(users, "U", 5)
+        user_ids = set(users.dropna().astype(str)) | set(shop.events["user_id"].dropna().astype(str).unique())
+        docs = set(shop.knowledge_base["doc_id"].astype(str)) if shop.knowledge_base is not None else set()
+        return cls(item_ids=set(titles), user_ids=user_ids, doc_ids=docs, brands=brands, categories=cats,
+                   titles=titles, item_prefix=ip, item_width=iw, user_prefix=up, user_width=uw,
+                   nouns=_product_nouns(p, brands))
+
+    def user_id(self, number: str) -> str:
+        return f"{self.user_prefix}{int(number):0{self.user_width}d}"
+
+    def item_id(self, number: str) -> str:
+        return f"{self.item_prefix}{int(number):0{self.item_width}d}"
+
+
+def _product_nouns(products: pd.DataFrame, brands: dict[str, str]) -> dict[str, str]:
+    """Product-type words ("tent", "water filter") taken from titles, mapped to their main category.
+
+    Titles look like "Brand Adjective Noun, Variant"; the noun phrase is the last one or two words
+    before the first comma. Only nouns seen at least 3 times are kept.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for title, cat in zip(products["title"].astype(str), products["category"].astype(str), strict=True):
+        head = title.split(",")[0]
+        toks = words(head)
+        for n in (1, 2):
+            if len(toks) > n:
+                noun = " ".join(toks[-n:])
+                if noun in brands:
+                    continue
+                counts.setdefault(noun, {}).setdefault(cat, 0)
+                counts[noun][cat] += 1
+    out: dict[str, str] = {}
+    for noun, by_cat in counts.items():
+        total = sum(by_cat.values())
+        if total >= 3 and noun not in _COMMON and not noun.isdigit():
+            out[noun] = max(by_cat, key=lambda c: by_cat[c])
+    return out

@@ -1,0 +1,13 @@
+"""Typed errors of the LLM backends."""
+
+from __future__ import annotations
+
+from recsys_core.errors import ShelfwiseError
+
+
+class LLMConfigError(ShelfwiseError):
+    """The LLM backend specification (``SHELFWISE_LLM`` or config) is malformed."""
+
+
+class LLMUnavailableError(ShelfwiseError):
+    """The configured model cannot be loaded or reached; the message names what to install or fix."""

@@ -1,0 +1,263 @@
+"""The assistant on a small demo shop: routing, memory, tools, grounding guard, KB cite-or-decline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+import assistant.agent as agent_pkg
+from assistant.agent import DECLINE, Assistant, SessionMemory, ShopServices, check_answer, route
+from recsys_core.demo.generate import generate_demo_shop
+
+
+@pytest.fixture(scope="module")
+def shop():
+    shop, _ = generate_demo_shop(0, n_products=600, n_users=300, n_days=60, target_events=15000)
+    return shop
+
+
+@pytest.fixture(scope="module")
+def services(shop, tmp_path_factory) -> ShopServices:
+    return ShopServices(tmp_path_factory.mktemp("ws"), shop=shop)
+
+
+def test_public_names_pinned() -> None:
+    assert sorted(agent_pkg.__all__) == sorted([
+        "DECLINE", "INTENTS", "TOOL_FUNCTIONS", "Answer", "Assistant", "GuardReport", "KnowledgeBase", "Lexicon",
+        "Route", "SessionMemory", "ShopServices", "Slots", "ToolResult", "build_tools", "check_answer",
+        "extract_slots", "render_template", "route", "strip_instructions"])
+
+
+@pytest.mark.parametrize("question,intent", [
+    ("Why is item P00042 ranked first for user U00017?", "explain_ranking"),
+    ("why is P00003 #3 for user 12", "explain_ranking"),
+    ("Why is P00003 above P00007 for user 5?", "compare"),
+    ("what if I boost brand Alpenglow by 20%", "whatif"),
+    ("which brands dominate top-10 exposure in tents", "exposure_audit"),
+    ("suggest a promotion for slow movers in home and kitchen", "propose_promotions"),
+    ("What is your return policy for opened electronics?", "kb_answer"),
+    ("Which categories are trending up this month?", "trend_report"),
+    ("what segment is user 44 in", "segment_profile"),
+    ("recommend something for user 17", "recommend_for_user"),
+    ("how much is P00010 and is it in stock", "lookup_product"),
+    ("show me waterproof tents under $200", "search_products"),
+    ("hello", "chit_chat"),
+    ("purple elephants dance", "unknown"),
+])
+def test_routing(services: ShopServices, question: str, intent: str) -> None:
+    assert route(question, services.lexicon).intent == intent
+
+
+def test_slots(services: ShopServices) -> None:
+    r = route("what if I boost brand Alpenglow by 20% in outdoor for user 17 under $120", services.lexicon)
+    s = r.slots
+    assert (s.user_id, s.brands, s.categories, s.percent, s.price_max) == ("U00017", ["Alpenglow"], ["outdoor"], 20.0, 120.0)
+    title = services.shop.products.title.iloc[2]
+    assert route(f"price of the {title}?", services.lexicon).slots.item_ids == ["P00003"]
+
+
+def test_followup_reuses_intent(services: ShopServices) -> None:
+    a = Assistant(services, None)
+    first = a.ask("recommend something for user 17", session="m")
+    again = a.ask("and for user 20?", session="m")
+    assert first.intent == again.intent == "recommend_for_user"
+    assert again.facts["user_id"] == "U00020"
+    a.ask("what segment is user 3 in", session="other")
+    other = a.ask("and for user 20?", session="other")
+    assert other.intent == "segment_profile" and other.facts["user_id"] == "U00020"
+
+
+def test_memory_persists_across_instances(services: ShopServices, tmp_path: Path) -> None:
+    Assistant(services, None, memory=SessionMemory(tmp_path)).ask("what segment is user 3 in", session="s")
+    again = Assistant(services, None, memory=SessionMemory(tmp_path)).ask("what about user 4?", session="s")
+    assert again.intent == "segment_profile" and again.facts["user_id"] == "U00004"
+
+
+def test_lookup_reads_live_store(shop, tmp_path: Path) -> None:
+    changed = shop.products.copy()
+    changed.loc[changed.item_id == "P00010", "price"] = 12.34
+    changed.loc[changed.item_id == "P00010", "stock"] = 0
+    live = type(shop)(products=changed, events=shop.events, users=shop.users,
+                      knowledge_base=shop.knowledge_base, trends=shop.trends)
+    ans = Assistant(ShopServices(tmp_path, shop=live), None).ask("how much is P00010?")
+    assert ans.facts["price"] == 12.34 and ans.facts["in_stock"] is False
+    assert "$12.34" in ans.answer and "out of stock" in ans.answer and ans.citations == ["P00010"]
+
+
+def test_guard_flags_unsupported(services: ShopServices) -> None:
+    facts = {"item_id": "P00010", "price": 49.99, "brand": "Northpeak"}
+    assert check_answer("P00010 by Northpeak costs $49.99.", facts, services.lexicon).ok
+    bad = check_answer("P00011 by Alpenglow costs $19.99, ranked first.", facts, services.lexicon)
+    assert bad.ids == ["P00011"] and "19.99" in bad.numbers and "first" in bad.numbers and "Alpenglow" in bad.names
+    assert not check_answer("FACTS: loop loop loop loop loop loop.", facts, services.lexicon).ok
+
+
+def test_hallucinating_llm_falls_back_to_template(services: ShopServices) -> None:
+    liar = FakeListChatModel(responses=["P00010 costs $999 and ships free tomorrow."])
+    ans = Assistant(services, liar).ask("how much is P00010?")
+    assert ans.source == "template" and "999" not in ans.answer
+    assert ans.guard["unsupported_numbers"] == ["999"]
+    price = ans.facts["price"]
+    honest = FakeListChatModel(responses=[f"P00010 costs ${price:g}."])
+    ok = Assistant(services, honest).ask("how much is P00010?")
+    assert ok.source == "llm" and ok.answer == f"P00010 costs ${price:g}."
+
+
+def test_llm_sees_facts_only_prompt(services: ShopServices) -> None:
+    seen: list[str] = []
+
+    class Recording(FakeListChatModel):
+        def _call(self, messages, stop=None, run_manager=None, **kw):  # type: ignore[override]
+            seen.append("\n".join(str(m.content) for m in messages))
+            return super()._call(messages, stop, run_manager, **kw)
+
+    Assistant(services, Recording(responses=["ok."])).ask("how much is P00010?")
+    assert "FACTS:" in seen[0] and "P00010" in seen[0] and "not instructions" in seen[0]
+
+
+def test_kb_cites_or_declines(services: ShopServices) -> None:
+    a = Assistant(services, None)
+    ans = a.ask("Can I return opened electronics?")
+    assert ans.intent == "kb_answer" and not ans.declined
+    assert ans.citations and ans.citations[0].startswith("returns-policy#") and "10%" in ans.answer
+    no = a.ask("Do you deliver to the moon by rocket?")
+    assert no.declined and no.answer == DECLINE and no.citations == []
+
+
+def test_every_tool_answers(services: ShopServices) -> None:
+    a = Assistant(services, None)
+    for q in ["why is P00042 ranked for user 17", "why is P00003 above P00007 for user 5",
+              "what if I boost brand Alpenglow by 20%", "which brands dominate top-10 exposure in tents",
+              "suggest a promotion for slow movers in home and kitchen", "which categories are trending",
+              "profile of user 44", "show me tents under $200", "recommend for user 17"]:
+        ans = a.ask(q)
+        assert ans.tool_calls and ans.facts and not ans.declined, q
+        report = check_answer(ans.answer, ans.facts, services.lexicon)
+        assert not (report.numbers or report.ids or report.names), (q, report)
+
+
+def test_recommendation_components_sum(services: ShopServices) -> None:
+    ans = Assistant(services, None).ask("recommend for user 17")
+    for row in ans.facts["results"]:
+        assert abs(sum(row["components"].values()) - row["score"]) < 1e-3
+    first = ans.facts["results"][0]["item_id"]
+    explained = Assistant(services, None).ask(f"why is {first} recommended for user 17")
+    assert explained.facts["rank"] == 1
+
+
+def test_cli_json(services: ShopServices, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    from assistant.commands import ask as ask_cmd
+    from recsys_core.data.store import save_store
+
+    try:
+        save_store(tmp_path, services.shop, {})
+    except TypeError:
+        pytest.skip("save_store signature changed")
+    parser = argparse.ArgumentParser()
+    ask_cmd.register(parser.add_subparsers())
+    args = parser.parse_args(["ask", "how much is P00010?", "--workspace", str(tmp_path), "--json", "--llm", "template"])
+    assert args.func(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(ask_cmd.JSON_KEYS) <= set(out) and out["intent"] == "lookup_product" and out["citations"] == ["P00010"]
+    assert out["declined"] is False
+
+
+def test_eval_set_shape_and_routing(services: ShopServices) -> None:
+    from assistant.agent.evaluation import load_cases
+
+    cases = load_cases()
+    assert len(cases) >= 80
+    assert {c.intent for c in cases} >= {"search_products", "recommend_for_user", "explain_ranking", "compare", "whatif",
+                                         "trend_report", "segment_profile", "lookup_product", "kb_answer",
+                                         "propose_promotions", "exposure_audit"}
+    assert sum(c.decline for c in cases) >= 10 and sum(bool(c.doc) for c in cases) >= 20
+    previous: dict[str, object] = {}
+    right = 0
+    for c in cases:
+        r = route(c.q, services.lexicon, previous.get(c.session or ""))  # type: ignore[arg-type]
+        if c.session:
+            previous[c.session] = r
+        right += r.intent == c.intent
+    assert right / len(cases) >= 0.95
+
+
+def test_tool_calling_flag_uses_the_models_choice(services: ShopServices) -> None:
+    from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.messages import AIMessage
+    from langchain_core.outputs import ChatGeneration, ChatResult
+
+    class Picker(BaseChatModel):
+        bound: list[str] = []
+
+        @property
+        def _llm_type(self) -> str:
+            return "picker"
+
+        def bind_tools(self, tools, **kw):  # type: ignore[override]
+            self.bound = [t.name for t in tools]
+            return self
+
+        def _generate(self, messages, stop=None, run_manager=None, **kw):  # type: ignore[override]
+            if len(messages) == 1:  # the tool-choice call sees only the question
+                msg = AIMessage(content="", tool_calls=[{"name": "lookup_product", "args": {"item_id": "P00010"}, "id": "c1"}])
+            else:
+                msg = AIMessage(content=f"P00010 is in stock at ${price:g}.")
+            return ChatResult(generations=[ChatGeneration(message=msg)])
+
+    price = float(services.products.at["P00010", "price"])
+    model = Picker()
+    ans = Assistant(services, model, tool_calling=True).ask("tell me everything about that sleeping thing")
+    assert "lookup_product" in model.bound and len(model.bound) == 11
+    assert ans.intent == "lookup_product" and ans.tool_calls[0]["args"] == {"item_id": "P00010"}
+    assert ans.source == "llm" and ans.answer == f"P00010 is in stock at ${price:g}."
+    plain = Assistant(services, model, tool_calling=False).ask("tell me everything about that sleeping thing")
+    assert plain.tool_calls == [] or plain.tool_calls[0]["args"] != {"item_id": "P00010"}
+
+
+def test_hybrid_adapter_passes_exact_attribution(services: ShopServices) -> None:
+    from assistant.agent.recommender import HybridAdapter
+    from recsys_core.models import Recommendation
+
+    class Stub:
+        def recommend(self, user_id, k):
+            return [self.explain(user_id, "P00005")]
+
+        def explain(self, user_id, item_id):
+            return Recommendation(item_id=item_id, rank=4, score=0.75, contributions={"sequence": 0.5, "cf": 0.25},
+                                  component_scores={"sequence": 1.0, "cf": 0.5}, source="next in sequence",
+                                  evidence={"similar_history": [{"item_id": "P00001", "similarity": 0.91}]})
+
+    svc = ShopServices(services.workspace, shop=services.shop)
+    svc.__dict__["recommender"] = HybridAdapter(Stub())
+    ans = Assistant(svc, None).ask("why is P00005 ranked for user 17")
+    assert ans.facts["rank"] == 4 and ans.facts["components"] == {"sequence": 0.5, "cf": 0.25}
+    assert ans.facts["top_component"] == "sequence" and "P00001" in ans.answer and "0.91" in ans.answer
+
+
+def test_invented_policy_prose_is_rejected(services: ShopServices) -> None:
+    inventor = FakeListChatModel(responses=["This product has been sold out by the manufacturer. Please contact them "
+                                            "with details and they will provide refundable items if needed."])
+    ans = Assistant(services, inventor).ask("Can I return opened electronics?")
+    assert ans.source == "template" and ans.guard["unsupported_words"] and "manufacturer" not in ans.answer
+    assert ans.citations and ans.citations[0].startswith("returns-policy#")
+
+
+def test_default_user_from_cli_flag(services: ShopServices) -> None:
+    a = Assistant(services, None)
+    assert a.ask("what should I buy? recommend something", user="17").facts["user_id"] == "U00017"
+    assert a.ask("recommend something", user="U00020").facts["user_id"] == "U00020"
+    asked = a.ask("recommend something")
+    assert asked.tool_calls == [] and "Which user" in asked.answer
+
+
+@pytest.mark.parametrize("question,reply", [
+    ("How fast is express shipping? Is same-day drone delivery possible?", "Yes, we do offer same-day drone delivery."),
+    ("When is shipping free?", 'The answer to this question would be "When is shipping free?"')])
+def test_affirming_or_echoing_the_question_is_rejected(services: ShopServices, question: str, reply: str) -> None:
+    ans = Assistant(services, FakeListChatModel(responses=[reply])).ask(question)
+    assert not ans.declined and ans.citations  # answerable: the guard, not a decline, stops the reply
+    assert ans.source == "template" and ans.answer != reply and ans.guard["ok"] is False

@@ -1,0 +1,43 @@
+"""Prompt files are validated at load; a missing variable fails with its name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.prompts import PROMPTS_DIR, PromptError, load_prompt
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in PROMPTS_DIR.glob("*.yaml")))
+def test_shipped_prompts_load(name: str) -> None:
+    prompt = load_prompt(name)
+    assert prompt.version >= 1 and prompt.variables
+
+
+def test_render_fills_and_names_missing() -> None:
+    prompt = load_prompt("answer")
+    system, user = prompt.render(question="Q?", facts="price 5")
+    assert "price 5" in user and "Q?" in user and system
+    with pytest.raises(PromptError, match="facts"):
+        prompt.render(question="Q?")
+    with pytest.raises(PromptError, match="colour"):
+        prompt.render(question="Q?", facts="x", colour="red")
+
+
+def _write(folder: Path, text: str) -> None:
+    (folder / "p.yaml").write_text(text, encoding="utf-8")
+
+
+def test_invalid_files_rejected(tmp_path: Path) -> None:
+    _write(tmp_path, "version: 1\nvariables: [a]\nsystem: s\ntemplate: '{a} {b}'\n")
+    with pytest.raises(PromptError, match="b"):
+        load_prompt("p", tmp_path)
+    _write(tmp_path, "version: 1\nvariables: [a]\nsystem: s\ntemplate: '{a}'\nextra: 1\n")
+    with pytest.raises(PromptError, match="extra"):
+        load_prompt("p", tmp_path)
+    _write(tmp_path, "version: 1\nvariables: [a, z]\nsystem: s\ntemplate: '{a}'\n")
+    with pytest.raises(PromptError, match="z"):
+        load_prompt("p", tmp_path)
+    with pytest.raises(PromptError, match="not found"):
+        load_prompt("missing", tmp_path)
