@@ -1,0 +1,117 @@
+"""Request bodies of the REST API: strict pydantic models (unknown fields are rejected)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Id = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchFiltersIn(_Strict):
+    price_min: float | None = Field(default=None, ge=0)
+    price_max: float | None = Field(default=None, ge=0)
+    categories: list[str] = Field(default_factory=list, max_length=50)
+    brands: list[str] = Field(default_factory=list, max_length=50)
+    in_stock: bool = False
+
+    @model_validator(mode="after")
+    def _range(self) -> SearchFiltersIn:
+        if self.price_min is not None and self.price_max is not None and self.price_min > self.price_max:
+            raise ValueError(f"price_min {self.price_min} is above price_max {self.price_max}; swap them")
+        return self
+
+
+class SearchRequest(_Strict):
+    query: str = Field(min_length=1, max_length=500)
+    k: int = Field(default=10, ge=1, le=100)
+    filters: SearchFiltersIn | None = None
+    explain: bool = False
+
+
+class RecommendRequest(_Strict):
+    """A user's top-k; ``category``/``brand`` keep only matching items (any of the listed)."""
+
+    user_id: str = Id
+    k: int = Field(default=10, ge=1, le=100)
+    category: list[str] = Field(default_factory=list, max_length=50)
+    brand: list[str] = Field(default_factory=list, max_length=50)
+    exclude_item_ids: list[str] = Field(default_factory=list, max_length=1000)
+
+    def filters(self) -> dict[str, Any]:
+        names = ("category", "brand", "exclude_item_ids")
+        return {n: list(getattr(self, n)) for n in names if getattr(self, n)}
+
+
+class ExplainRequest(_Strict):
+    item_id: str = Id
+    user_id: str | None = Field(default=None, min_length=1, max_length=128)
+    query: str | None = Field(default=None, min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_context(self) -> ExplainRequest:
+        if (self.user_id is None) == (self.query is None):
+            raise ValueError("give exactly one of user_id (recommendation) or query (search)")
+        return self
+
+
+class CompareRequest(_Strict):
+    a: str = Id
+    b: str = Id
+    user_id: str | None = Field(default=None, min_length=1, max_length=128)
+    query: str | None = Field(default=None, min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_context(self) -> CompareRequest:
+        if (self.user_id is None) == (self.query is None):
+            raise ValueError("give exactly one of user_id (recommendation) or query (search)")
+        if self.a == self.b:
+            raise ValueError(f"a and b are the same item {self.a!r}; compare two different items")
+        return self
+
+
+class AskRequest(_Strict):
+    question: str = Field(min_length=1, max_length=2000)
+    user_id: str | None = Field(default=None, min_length=1, max_length=128)
+    session: str = Field(default="default", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class EventIn(_Strict):
+    user_id: str = Id
+    item_id: str = Id
+    type: Literal["view", "click", "add_to_cart", "purchase"] = "view"
+    timestamp: datetime | None = None
+
+
+class EventsRequest(_Strict):
+    events: list[EventIn] = Field(min_length=1, max_length=1000)
+
+
+class RuleSetIn(_Strict):
+    """A whole rule set (the body of PUT /rules and of /whatif); rules are checked by the engine."""
+
+    rules: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
+    message: str = Field(default="", max_length=500)
+
+
+class RerankWeightsIn(_Strict):
+    """Multi-objective re-rank weights (relevance x margin x stock x diversity/MMR)."""
+
+    relevance: float = Field(default=1.0, ge=0)
+    margin: float = Field(default=0.0, ge=0)
+    stock: float = Field(default=0.0, ge=0)
+    diversity: float = Field(default=0.0, ge=0, le=1)
+
+
+class WhatIfRequest(_Strict):
+    rules: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
+    weights: RerankWeightsIn | None = None
+    user_id: str | None = Field(default=None, min_length=1, max_length=128)
+    query: str | None = Field(default=None, min_length=1, max_length=500)
+    k: int = Field(default=10, ge=1, le=50)

@@ -1,0 +1,102 @@
+"""Ranking, assistant and event endpoints: each parses a request model and calls the service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from assistant.api.models import (
+    AskRequest,
+    CompareRequest,
+    EventsRequest,
+    ExplainRequest,
+    RecommendRequest,
+    SearchRequest,
+)
+from assistant.jsonable import plain
+from assistant.service import ShelfwiseService
+
+router = APIRouter()
+
+
+def service_of(request: Request) -> ShelfwiseService:
+    svc: ShelfwiseService = request.app.state.service
+    return svc
+
+
+def _title(svc: ShelfwiseService, item_id: str) -> str:
+    products = svc.products
+    return str(products.at[item_id, "title"]) if item_id in products.index else ""
+
+
+@router.get("/health", tags=["service"], summary="What is loaded, and the store version")
+def health(request: Request) -> dict[str, Any]:
+    return plain(service_of(request).health())
+
+
+@router.post("/search", tags=["ranking"], summary="Hybrid product search (explain=true adds the stage trace)")
+def search(body: SearchRequest, request: Request) -> dict[str, Any]:
+    svc = service_of(request)
+    filters = None
+    if body.filters is not None:
+        from retrieval import SearchFilters
+
+        f = body.filters
+        filters = SearchFilters(price_min=f.price_min, price_max=f.price_max, categories=tuple(f.categories),
+                                brands=tuple(f.brands), in_stock=f.in_stock)
+    hits = svc.search(body.query, k=body.k, filters=filters, explain=body.explain)
+    return {"query": body.query, "mode": svc.search_mode, "results": plain(hits)}
+
+
+@router.post("/recommend", tags=["ranking"], summary="A user's top-k with each item's score components")
+def recommend(body: RecommendRequest, request: Request) -> dict[str, Any]:
+    svc = service_of(request)
+    recs = svc.recommend(body.user_id, k=body.k, filters=body.filters())
+    rows = [{**plain(r), "title": _title(svc, r.item_id)} for r in recs]
+    return {"user_id": body.user_id, "k": body.k, "filters": body.filters(), "results": rows}
+
+
+@router.post("/explain", tags=["ranking"], summary="Why an item ranks where it does, for a user or a query")
+def explain(body: ExplainRequest, request: Request) -> dict[str, Any]:
+    svc = service_of(request)
+    if body.user_id is not None:
+        rec = svc.explain(body.user_id, body.item_id)
+        return {"kind": "recommendation", "user_id": body.user_id, **plain(rec), "title": _title(svc, body.item_id)}
+    assert body.query is not None  # the model guarantees one of the two
+    hit = svc.explain_query(body.query, body.item_id)
+    return {"kind": "search", "query": body.query, "item_id": body.item_id, "title": _title(svc, body.item_id),
+            "found": hit is not None, "hit": plain(hit) if hit is not None else None}
+
+
+@router.post("/compare", tags=["ranking"], summary="Where item a passes item b (search stage or score component)")
+def compare(body: CompareRequest, request: Request) -> dict[str, Any]:
+    svc = service_of(request)
+    if body.query is not None:
+        return {"kind": "search", **plain(svc.compare(body.query, body.a, body.b).__dict__)}
+    assert body.user_id is not None
+    return {"kind": "recommendation", **plain(svc.compare_for_user(body.user_id, body.a, body.b))}
+
+
+@router.post("/ask", tags=["assistant"], summary="Ask the grounded assistant; stream=1 streams the text")
+def ask(body: AskRequest, request: Request, stream: bool = False) -> Any:
+    svc = service_of(request)
+    if stream:
+        pieces = iter(svc.stream(body.question, user=body.user_id, session=body.session))
+        first = next(pieces, "")  # errors surface here, before the 200 status is sent
+
+        def chunks() -> Iterator[str]:
+            yield first
+            yield from pieces
+
+        return StreamingResponse(chunks(), media_type="text/plain; charset=utf-8")
+    answer = svc.ask(body.question, user=body.user_id, session=body.session)
+    return plain(answer)
+
+
+@router.post("/events", tags=["events"], summary="Append live events; the next /recommend reflects them")
+def events(body: EventsRequest, request: Request) -> dict[str, Any]:
+    rows = [e.model_dump(mode="json") for e in body.events]
+    return service_of(request).add_events(rows)

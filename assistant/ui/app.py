@@ -1,0 +1,40 @@
+"""Assembles the tabs into one ``gr.Blocks`` sharing the service's loaded engines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.service import ShelfwiseService
+from assistant.workbench import Workbench
+
+CSS = """
+.insight-card { padding: 8px; margin-bottom: 6px; }
+.suggestion-chip { max-width: fit-content; }
+"""
+
+
+def build_ui(service: ShelfwiseService, bench: Workbench | None = None) -> Any:
+    """The Gradio app; mount it with ``gr.mount_gradio_app`` or call ``.launch()``."""
+    import gradio as gr
+
+    from assistant.ui.chat import build_chat_tab
+    from assistant.ui.data import build_data_tab
+    from assistant.ui.insights import build_insights_tab
+    from assistant.ui.rank import build_rank_tab
+    from assistant.ui.whatif import build_whatif_tab
+
+    bench = bench or Workbench(service)
+    with gr.Blocks(title="Shelfwise") as demo:
+        gr.Markdown(f"## Shelfwise · `{service.workspace}`")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Chat", id="chat"):
+                build_chat_tab(service)
+            with gr.Tab("Rank explorer", id="rank"):
+                build_rank_tab(service)
+            with gr.Tab("What-if", id="whatif"):
+                whatif = build_whatif_tab(service, bench)
+            with gr.Tab("Insights", id="insights"):
+                build_insights_tab(bench, demo, tabs, whatif)
+            with gr.Tab("Data & models", id="data"):
+                build_data_tab(service, demo)
+    return demo

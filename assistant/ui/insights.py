@@ -1,0 +1,59 @@
+"""Insights tab: proactive cards computed on load, each with its figures and a one-click
+action that opens What-if pre-filled; trend and segment charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from assistant.ui.charts import bars, line
+from assistant.ui.common import readable
+from assistant.ui.whatif import rules_to_table
+from assistant.workbench import Workbench
+
+
+def card_markdown(card: dict[str, Any]) -> str:
+    figures = " · ".join(f"**{k}**: {v}" for k, v in card["figures"].items() if v is not None and k != "rule_id")
+    return f"#### {card['title']}\n{figures}"
+
+
+def build_insights_tab(bench: Workbench, demo: Any, tabs: Any, whatif: dict[str, Any]) -> None:
+    import gradio as gr
+
+    data = gr.State({})
+    refresh = gr.Button("Recompute insights", size="sm")
+    status = gr.Markdown("Computing insights…", elem_id="insights-status")
+
+    @gr.render(inputs=data)
+    def cards(found: dict[str, Any]) -> None:
+        for card in found.get("cards", []):
+            with gr.Group(elem_classes=["insight-card"]):
+                gr.Markdown(card_markdown(card))
+                if card.get("whatif"):
+                    button = gr.Button("Open in What-if", size="sm", elem_classes=["insight-action"])
+                    button.click(lambda rule=card["whatif"]: (rules_to_table([rule]), gr.Tabs(selected="whatif")),
+                                 None, [whatif["rules"], tabs])
+
+    with gr.Row():
+        categories = gr.Plot(label="Weekly growth by category (views)")
+        weeks = gr.Plot(label="Weekly views")
+    segments = gr.Dataframe(label="Segments", interactive=False)
+    seg_chart = gr.Plot(label="Users per segment")
+
+    @readable
+    def compute() -> tuple[Any, ...]:
+        found = bench.insights()
+        cats = pd.DataFrame(found["categories"], columns=["key", "weekly_growth"])
+        cats = cats.assign(**{"weekly growth %": 100 * cats["weekly_growth"].astype(float)})
+        cats = cats.sort_values("weekly growth %", ascending=False)
+        weekly = pd.DataFrame(found["weeks"], columns=["week_start", "total"])
+        segs = pd.DataFrame(found["segments"], columns=["segment_id", "name", "description", "users", "price_band"])
+        n = len(found["cards"])
+        note = f"{n} insight card{'s' if n != 1 else ''} computed from the shop's data." if n else "No insights found."
+        return (found, note, bars(cats, x="key", y="weekly growth %"), line(weekly, x="week_start", y="total"),
+                segs, bars(segs, x="name", y="users"))
+
+    outputs = [data, status, categories, weeks, segments, seg_chart]
+    demo.load(compute, None, outputs)
+    refresh.click(compute, None, outputs)

@@ -1,0 +1,153 @@
+"""What-if tab: edit rules and re-rank weights, see before/after rankings side by side, the
+replay estimates with 95% intervals, exposure moved, the linter's findings; save the rule set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from assistant.service import ShelfwiseService
+from assistant.ui.charts import bars
+from assistant.ui.common import readable
+from assistant.workbench import Workbench
+
+RULE_COLUMNS = ["id", "action", "target_items", "target_brands", "target_categories", "multiplier",
+                "additive", "position", "scope_queries", "priority", "enabled"]
+RANK_COLUMNS = ["rank", "item_id", "title", "score", "effects"]
+ESTIMATE_COLUMNS = ["metric", "before", "after", "delta", "delta %", "95% interval"]
+LINT_COLUMNS = ["rule_id", "severity", "code", "message"]
+WEIGHTS = ("relevance", "margin", "stock", "diversity")
+
+
+def _split(cell: Any) -> list[str]:
+    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
+        return []
+    return [p.strip() for p in str(cell).split(",") if p.strip()]
+
+
+def _number(cell: Any) -> float | None:
+    if cell is None or (isinstance(cell, str) and not cell.strip()):
+        return None
+    value = float(cell)
+    return None if pd.isna(value) else value
+
+
+def table_to_rules(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of the rules table → rule dicts (the engine validates them and names bad fields)."""
+    out = []
+    for row in table.to_dict(orient="records"):
+        if not str(row.get("id") or "").strip():
+            continue  # blank rows of the editable table
+        rule: dict[str, Any] = {"id": str(row["id"]).strip(), "action": str(row.get("action") or "").strip(),
+                                "target": {k: _split(row.get(f"target_{k}")) for k in ("items", "brands", "categories")}}
+        rule["target"] = {("item_ids" if k == "items" else k): v for k, v in rule["target"].items() if v}
+        for name in ("multiplier", "additive"):
+            if (value := _number(row.get(name))) is not None:
+                rule[name] = value
+        if (pos := _number(row.get("position"))) is not None:
+            rule["position"] = int(pos)
+        if queries := _split(row.get("scope_queries")):
+            rule["scope"] = {"queries": queries}
+        if (priority := _number(row.get("priority"))) is not None:
+            rule["priority"] = int(priority)
+        enabled = row.get("enabled")
+        rule["enabled"] = str(enabled).strip().lower() not in ("false", "0", "no", "off")
+        out.append(rule)
+    return out
+
+
+def rules_to_table(rules: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for r in rules:
+        target = r.get("target", {})
+        rows.append({"id": r.get("id"), "action": r.get("action"),
+                     "target_items": ", ".join(target.get("item_ids", [])),
+                     "target_brands": ", ".join(target.get("brands", [])),
+                     "target_categories": ", ".join(target.get("categories", [])),
+                     "multiplier": r.get("multiplier"), "additive": r.get("additive"), "position": r.get("position"),
+                     "scope_queries": ", ".join(r.get("scope", {}).get("queries", [])),
+                     "priority": r.get("priority", 0), "enabled": r.get("enabled", True)})
+    if not rows:
+        rows = [dict.fromkeys(RULE_COLUMNS, "")]
+    return pd.DataFrame(rows, columns=RULE_COLUMNS)
+
+
+def estimates_table(replay: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for m in replay.get("metrics", []):
+        pct = m.get("delta_pct")
+        rows.append({"metric": m["metric"], "before": round(m["before"], 3), "after": round(m["after"], 3),
+                     "delta": round(m["delta"], 3), "delta %": "n/a" if pct is None or pd.isna(pct) else f"{pct:+.1%}",
+                     "95% interval": f"[{m['ci_low']:+.3f}, {m['ci_high']:+.3f}]"})
+    return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
+
+
+def exposure_frame(replay: dict[str, Any]) -> pd.DataFrame:
+    rows = [{"key": f"{e['level']}: {e['key']}", "level": e["level"], "moved (share points)": 100 * e["moved"]}
+            for e in replay.get("exposure_moved", [])]
+    return pd.DataFrame(rows, columns=["key", "level", "moved (share points)"])
+
+
+def build_whatif_tab(service: ShelfwiseService, bench: Workbench) -> dict[str, Any]:
+    """Builds the tab; returns the components other tabs pre-fill (rules table, context)."""
+    import gradio as gr
+
+    gr.Markdown("Edit rules below (one per row; lists are comma-separated), set re-rank weights, "
+                "then **Run what-if**. Nothing changes live until you **Save rule set**.")
+    rules = gr.Dataframe(value=rules_to_table([]), headers=RULE_COLUMNS, interactive=True, label="Rules",
+                         column_count=len(RULE_COLUMNS), elem_id="whatif-rules")
+    with gr.Row():
+        weights = [gr.Number(value=1.0 if w == "relevance" else 0.0, label=f"weight: {w}", minimum=0,
+                             maximum=1 if w == "diversity" else None) for w in WEIGHTS]
+    with gr.Row():
+        mode = gr.Radio(["query", "user"], value="query", label="Show rankings for")
+        who = gr.Textbox(label="Query or user id", value="tent", elem_id="whatif-input", max_length=500)
+    with gr.Row():
+        run = gr.Button("Run what-if", variant="primary", elem_id="whatif-run")
+        live = gr.Button("Load live rules")
+        message = gr.Textbox(label="Save message", scale=2, max_length=500)
+        save = gr.Button("Save rule set", elem_id="whatif-save")
+    status = gr.Markdown(elem_id="whatif-status")
+    with gr.Row():
+        before = gr.Dataframe(headers=RANK_COLUMNS, label="Before", interactive=False)
+        after = gr.Dataframe(headers=RANK_COLUMNS, label="After", interactive=False)
+    estimates = gr.Dataframe(headers=ESTIMATE_COLUMNS, label="Replay estimates (bootstrap 95% intervals)",
+                             interactive=False, elem_id="whatif-estimates")
+    exposure = gr.Plot(label="Exposure moved (share points of position-weighted attention)", elem_id="whatif-exposure")
+    lint = gr.Dataframe(headers=LINT_COLUMNS, label="Rule linter", interactive=False, elem_id="whatif-lint")
+
+    def ranking_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+        return pd.DataFrame([{**r, "score": round(r["score"], 4), "effects": "; ".join(r["effects"])} for r in rows],
+                            columns=RANK_COLUMNS)
+
+    @readable
+    def run_whatif(table: pd.DataFrame, m: str, text: str, *ws: float) -> tuple[Any, ...]:
+        ruleset = bench.parse(table_to_rules(table), "rules table")
+        findings = pd.DataFrame(bench.lint(ruleset), columns=LINT_COLUMNS)
+        text = (text or "").strip()
+        ranking = bench.ranking_with_rules(ruleset, user_id=text if m == "user" else None,
+                                           query=text if m == "query" else None) if text else {"before": [], "after": []}
+        weights_in = dict(zip(WEIGHTS, (float(w or 0) for w in ws), strict=True))
+        report = bench.replay(ruleset, None if weights_in == {"relevance": 1.0, "margin": 0.0, "stock": 0.0,
+                                                                 "diversity": 0.0} else weights_in)
+        note = (f"Replayed {report['lists']:,} logged lists from {report['sessions']:,} sessions "
+                f"({report['period'][0]} .. {report['period'][1]}); {report['lists_changed']:,} lists changed.")
+        moved = bars(exposure_frame(report), x="key", y="moved (share points)", colour="level")
+        return (ranking_frame(ranking["before"]), ranking_frame(ranking["after"]), estimates_table(report),
+                moved, findings, note)
+
+    @readable
+    def save_rules(table: pd.DataFrame, msg: str) -> tuple[str, pd.DataFrame]:
+        out = bench.save(bench.parse(table_to_rules(table), "rules table"), (msg or "").strip())
+        return (f"Saved rule set version {out['version']} ({len(out['rules'])} rules).",
+                pd.DataFrame(out["lint"], columns=LINT_COLUMNS))
+
+    @readable
+    def load_live() -> pd.DataFrame:
+        return rules_to_table(bench.describe(bench.rules())["rules"])
+
+    run.click(run_whatif, [rules, mode, who, *weights], [before, after, estimates, exposure, lint, status])
+    save.click(save_rules, [rules, message], [status, lint])
+    live.click(load_live, None, rules)
+    return {"rules": rules, "mode": mode, "who": who, "run": run}

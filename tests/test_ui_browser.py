@@ -1,0 +1,157 @@
+"""The web app in a real browser: Debian's chromium driven by Playwright against `shelfwise serve`
+on 127.0.0.1 over a small demo workspace. Screenshots go to test-artifacts/ (gitignored).
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium (installed with
+apt-get by .ci/run); the tests skip only when that binary is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.app_workspace import demo_workspace
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 240.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"shelfwise serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(1.0)
+    raise AssertionError(f"shelfwise serve did not come up in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def _active_user() -> str:
+    from recsys_core.data import load_store
+
+    events = load_store(demo_workspace()).events
+    return str(events[events["type"] == "purchase"]["user_id"].value_counts().index[0])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    workspace = demo_workspace()
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "serve.log"
+    env = {**os.environ, "SHELFWISE_LLM": "template", "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    env.pop("SHELFWISE_API_TOKEN", None)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli", "serve", "--workspace", str(workspace),
+             "--host", "127.0.0.1", "--port", str(port), "--llm", "template"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Any]:
+    os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            pg = browser.new_page(viewport={"width": 1300, "height": 1000})
+            pg.set_default_timeout(90_000)
+            pg.goto(server + "/", wait_until="load")  # / redirects to the app at /ui/
+            pg.locator("#chat-input textarea").wait_for()
+            yield pg
+        finally:
+            browser.close()
+
+
+def test_chat_answers_with_a_citation(page: Any) -> None:
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#chat-input textarea").fill("What is your return policy?")
+    page.locator("#chat-send").click()
+    history = page.locator("#chat-history")
+    history.get_by_text("Sources:").wait_for()
+    text = history.inner_text()
+    assert "30 days" in text and "returns-policy#" in text
+    assert history.get_by_text("Facts used").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+
+def test_rank_explorer_shows_the_component_chart(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Rank explorer").click()
+    page.locator("#rank-input textarea, #rank-input input").first.fill("tent")
+    page.locator("#rank-go").click()
+    page.locator("#rank-chart g.trace.bars").first.wait_for()
+    assert "Tent" in page.locator("#rank-table").inner_text()
+    page.locator("#rank-compare").click()
+    page.locator("#rank-verdict").get_by_text("stage").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "rank-explorer.png"), full_page=True)
+    page.locator("#rank-mode").get_by_text("user").click()
+    page.locator("#rank-input textarea, #rank-input input").first.fill(_active_user())
+    page.locator("#rank-go").click()
+    expect(page.locator("#rank-table")).to_contain_text(re.compile(r"\b(sequence|cf|item_knn|content|popularity)\b"))
+    # stacked: one bar trace per score component (sequence, cf, content, popularity...)
+    page.wait_for_function("() => document.querySelectorAll('#rank-chart g.trace.bars').length >= 2")
+    expect(page.locator("#rank-chart")).to_contain_text("popularity")  # the plot's legend
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "rank-explorer-user.png"), full_page=True)
+
+
+def test_insight_action_opens_whatif_and_shows_the_estimates(page: Any) -> None:
+    page.get_by_role("tab", name="Insights").click()
+    action = page.locator(".insight-action").first
+    action.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "insights.png"), full_page=True)
+    action.click()
+    rules = page.locator("#whatif-rules")
+    rules.wait_for(state="visible")
+    assert "boost" in rules.inner_text() or "bury" in rules.inner_text()
+    page.locator("#whatif-run").click()
+    estimates = page.locator("#whatif-estimates")
+    estimates.get_by_text("revenue").wait_for()
+    text = estimates.inner_text()
+    assert "clicks" in text and "purchases" in text and "[" in text  # intervals shown
+    page.locator("#whatif-status").get_by_text("Replayed").wait_for()
+    page.locator("#whatif-exposure g.trace.bars").first.wait_for()  # exposure moved chart
+    page.screenshot(path=str(ARTIFACTS / "whatif.png"), full_page=True)
