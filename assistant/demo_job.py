@@ -16,10 +16,31 @@ from recsys_core.data.summary import format_summary, shop_summary
 from recsys_core.errors import StoreError
 
 EXAMPLE_QUESTIONS = (
-    "Why is item P00042 ranked first for user U0017?",
-    "What is your return policy for opened electronics?",
-    "Which categories are trending up this month, and what promotion would you suggest?",
+    "Why is P00042 recommended for user U00017?",
+    "What is your return policy?",
+    "Which categories are trending up, and what promotion would you suggest?",
 )
+STEPS = 6
+STAMP_FILE = "demo-steps.json"
+
+
+def _step(n: int, text: str, out: TextIO) -> None:
+    print(f"[{n}/{STEPS}] {text}", file=out, flush=True)
+
+
+def _stamps(workspace: Path) -> dict[str, str]:
+    path = workspace / STAMP_FILE
+    if not path.exists():
+        return {}
+    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _stamp(workspace: Path, step: str, version: str) -> None:
+    stamps = _stamps(workspace) | {step: version}
+    tmp = workspace / f".{STAMP_FILE}.tmp"
+    tmp.write_text(json.dumps(stamps, indent=2), encoding="utf-8")
+    os.replace(tmp, workspace / STAMP_FILE)
 
 
 def _demo_input(workspace: Path, seed: int, sizes: dict[str, int], out: TextIO) -> Path:
@@ -29,9 +50,9 @@ def _demo_input(workspace: Path, seed: int, sizes: dict[str, int], out: TextIO) 
     stamp = folder / "demo_request.json"
     request = {"seed": seed, **sizes}
     if stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")) == request:
-        print(f"[1/3] demo shop (seed {seed}) already generated in {folder}", file=out)
+        _step(1, f"demo shop (seed {seed}) already generated in {folder}", out)
         return folder
-    print(f"[1/3] generating the demo shop (seed {seed}) in {folder}", file=out)
+    _step(1, f"generating the demo shop (seed {seed}) in {folder}", out)
     stamp.unlink(missing_ok=True)
     write_demo_shop(folder, seed=seed, progress=True, **sizes)
     stamp.write_text(json.dumps(request), encoding="utf-8")
@@ -46,12 +67,50 @@ def _ingest(workspace: Path, folder: Path, out: TextIO) -> None:
         current_version(workspace)
         files, _ = find_table_files(folder)
         if manifest.get("source_fingerprint") == folder_fingerprint(files):
-            print("[2/3] store already holds the demo shop", file=out)
+            _step(2, "store already holds the demo shop", out)
             return
     except StoreError:
         pass
-    print(f"[2/3] validating and storing the demo shop in {workspace / 'store'}", file=out)
+    _step(2, f"validating and storing the demo shop in {workspace / 'store'}", out)
     ingest(folder, workspace, progress=True)
+
+
+def _train(workspace: Path, version: str, out: TextIO) -> None:
+    from recsys_core.models.workflow import train_workspace
+
+    if _stamps(workspace).get("train") == version and (workspace / "models" / "recommender-report.json").exists():
+        _step(3, "recommender already trained on this store", out)
+        return
+    _step(3, "training the recommender (sequence + CF + content + priors)", out)
+    report = train_workspace(workspace)["report"]
+    print(
+        f"      test HR@10 {report['hr_at_10']:.4f}, NDCG@10 {report['ndcg_at_10']:.4f} "
+        f"in {report['train_seconds']:.0f} s",
+        file=out,
+    )
+    _stamp(workspace, "train", version)
+
+
+def _index(workspace: Path, out: TextIO) -> None:
+    from retrieval.indexing import build_index
+
+    _step(4, "indexing products, knowledge base and trend notes (new or changed only)", out)
+    report = build_index(workspace)
+    embedded = sum(c.embedded for c in report.collections.values())
+    print(f"      {embedded:,} documents embedded in {report.seconds:.1f} s", file=out)
+
+
+def _strategy(workspace: Path, version: str, out: TextIO) -> None:
+    from recsys_core.data.store import load_store
+    from recsys_core.strategy.analytics import run_strategy_analytics
+
+    target = workspace / "reports" / "strategy"
+    if _stamps(workspace).get("strategy") == version and (target / "strategy.json").exists():
+        _step(5, "strategy analytics already computed for this store", out)
+        return
+    _step(5, "strategy analytics: trends, segments, price and stock signals, proposals", out)
+    run_strategy_analytics(load_store(workspace), target, progress=True)
+    _stamp(workspace, "strategy", version)
 
 
 def run_demo(
@@ -60,21 +119,27 @@ def run_demo(
     seed: int = 0,
     serve: bool = True,
     sizes: dict[str, int] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 7860,
     out: TextIO,
 ) -> int:
+    """Generate, ingest, train, index and analyse the demo shop, then serve it (unless told not to)."""
     root = Path(workspace)
     root.mkdir(parents=True, exist_ok=True)
     folder = _demo_input(root, seed, dict(sizes or {}), out)
     _ingest(root, folder, out)
-    print("[3/3] shop summary", file=out)
+    version = read_manifest(root)["version_id"]
     print(format_summary(shop_summary(root)), file=out)
-    if serve:
-        print(
-            "\nThe app (chat, rank explorer, what-if) is not part of this build yet; "
-            "the store above is ready for 'shelfwise info'.",
-            file=out,
-        )
-    print("\nExample questions the assistant is built for:", file=out)
+    _train(root, version, out)
+    _index(root, out)
+    _strategy(root, version, out)
+    print("\nExample questions to ask the assistant:", file=out)
     for q in EXAMPLE_QUESTIONS:
         print(f"  - {q}", file=out)
-    return 0
+    if not serve:
+        _step(6, f"built; serve it with: shelfwise serve --workspace {root}", out)
+        return 0
+    from assistant.api import serve as serve_app
+
+    _step(6, f"serving on http://{host}:{port}/ (Ctrl+C to stop)", out)
+    return serve_app(root, host=host, port=port)
