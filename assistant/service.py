@@ -22,6 +22,8 @@ from typing import Any
 
 from recsys_core.errors import ShelfwiseError, UnknownIdError
 
+RULE_DEPTH = 200  # candidates re-ranked by the business rules
+
 LIVE_EVENTS = "live/events.jsonl"
 
 
@@ -244,11 +246,60 @@ class ShelfwiseService:
         if item_id not in self.products.index:
             raise UnknownIdError("item", item_id, "the product table")
 
+    def live_rules(self) -> Any:
+        """The saved rule set (``W/rules``), read at each call so a save applies at once."""
+        from recsys_core.strategy.rules_store import load_rules
+
+        return load_rules(self.workspace)
+
+    def _rule_lookup(self) -> Any:
+        from recsys_core.strategy.rules import ProductLookup
+
+        lookup = self.__dict__.get("_lookup")
+        if lookup is None:
+            lookup = self.__dict__["_lookup"] = ProductLookup(self.services.shop.products)
+        return lookup
+
     def search(self, query: str, *, k: int = 10, filters: Any = None, explain: bool = False) -> list[Any]:
-        return list(self.searcher.search(query, k=k, filters=filters, explain=explain))
+        """Hybrid search with the saved business rules applied after fusion (shown in the trace)."""
+        rules = self.live_rules()
+        hooks = None
+        if rules.rules:
+            from recsys_core.strategy.rule_hooks import SearchRulesHook
+            from recsys_core.strategy.rules import RuleContext
+
+            hooks = [SearchRulesHook(rules, self._rule_lookup(), RuleContext(surface="search"))]
+        return list(self.searcher.search(query, k=k, filters=filters, explain=explain, rules=hooks))
 
     def recommend(self, user_id: str, *, k: int = 10, filters: Mapping[str, Any] | None = None) -> list[Any]:
-        return list(self.recommender.recommend(user_id, k=k, filters=dict(filters or {}) or None))
+        """Recommendations with the saved rules applied after the hybrid score.
+
+        A rule's score change is added as the ``rules`` component, so contributions still sum
+        exactly to the score; pins move an item without changing its score.
+        """
+        from dataclasses import replace
+
+        rules = self.live_rules()
+        flt = dict(filters or {}) or None
+        if not rules.rules:
+            return list(self.recommender.recommend(user_id, k=k, filters=flt))
+        from recsys_core.strategy.rule_hooks import recommendation_rule_scores
+        from recsys_core.strategy.rules import RuleContext
+
+        recs = list(self.recommender.recommend(user_id, k=max(k, RULE_DEPTH), filters=flt))
+        outcome, _ = recommendation_rule_scores(
+            [(r.item_id, r.score) for r in recs], rules, RuleContext(surface="recommendations"), self._rule_lookup()
+        )
+        by_id = {r.item_id: r for r in recs}
+        out = []
+        for position, (item, score) in enumerate(outcome.ranking[:k]):
+            rec = by_id.get(item) or self.recommender.explain(user_id, item)
+            contributions = dict(rec.contributions)
+            contributions["rules"] = contributions.get("rules", 0.0) + (float(score) - rec.score)
+            effects = [e.describe() for e in outcome.effects.get(item, [])]
+            evidence = {**rec.evidence, "rules": effects} if effects else rec.evidence
+            out.append(replace(rec, rank=position + 1, score=float(score), contributions=contributions, evidence=evidence))
+        return out
 
     def explain(self, user_id: str, item_id: str) -> Any:
         self.check_item(item_id)

@@ -196,6 +196,32 @@ def test_rules_crud_with_validation_and_linter(client: TestClient, service: Shel
     assert missing.status_code == 422 and "never-was" in missing.json()["message"]
 
 
+def test_saved_rules_apply_to_live_recommendations_and_search(client: TestClient, service: ShelfwiseService) -> None:
+    user = _user_with_history(service)
+    before = client.post("/recommend", json={"user_id": user, "k": 10}).json()["results"]
+    pinned = before[-1]["item_id"]
+    top_brand = str(service.products.at[before[0]["item_id"], "brand"])
+    rules = [
+        {"id": "pin-last", "action": "pin", "target": {"item_ids": [pinned]}, "position": 1},
+        {"id": "bury-top-brand", "action": "bury", "target": {"brands": [top_brand]}, "multiplier": 0.5},
+    ]
+    previous = client.get("/rules").json()["rules"]
+    client.put("/rules", json={"rules": rules, "message": "live rules test"})
+    try:
+        after = client.post("/recommend", json={"user_id": user, "k": 10}).json()["results"]
+        assert after[0]["item_id"] == pinned
+        buried = [r for r in after if str(service.products.at[r["item_id"], "brand"]) == top_brand]
+        for row in after:
+            assert sum(row["contributions"].values()) == pytest.approx(row["score"], abs=1e-9)
+        assert all(r["contributions"]["rules"] < 0 for r in buried)
+        hits = client.post("/search", json={"query": "jacket", "k": 5, "explain": True}).json()["results"]
+        assert hits[0]["item_id"] == pinned
+    finally:
+        client.put("/rules", json={"rules": previous, "message": "restore"})
+    restored = client.post("/recommend", json={"user_id": user, "k": 10}).json()["results"]
+    assert [r["item_id"] for r in restored] == [r["item_id"] for r in before]
+
+
 def test_invalid_rules_are_rejected_and_change_nothing(client: TestClient) -> None:
     versions = len(client.get("/rules").json()["history"])
     bad = [{"id": "weak", "action": "boost", "target": {"brands": ["x"]}, "multiplier": 0.5}]
