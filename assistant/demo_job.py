@@ -16,7 +16,7 @@ from recsys_core.data.summary import format_summary, shop_summary
 from recsys_core.errors import StoreError
 
 EXAMPLE_QUESTIONS = (
-    "Why is P00042 recommended for user U00017?",
+    "Why does P00042 rank where it does for user U00017?",
     "What is your return policy?",
     "Which categories are trending up, and what promotion would you suggest?",
 )
