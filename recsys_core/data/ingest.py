@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from dataclasses import dataclass, field
@@ -146,30 +145,9 @@ def read_table_file(path: Path) -> pd.DataFrame:
         raise DataValidationError(
             [DataIssue(label, None, None, None, "file is empty (no header)")]
         ) from exc
-    except (OSError, ValueError, csv.Error) as exc:
-        raise DataValidationError(
-            [
-                DataIssue(
-                    label,
-                    None,
-                    None,
-                    None,
-                    f"unreadable file: {exc.__class__.__name__}: {str(exc)[:120]}",
-                )
-            ]
-        ) from exc
-    except Exception as exc:  # pyarrow raises its own ArrowInvalid family
-        raise DataValidationError(
-            [
-                DataIssue(
-                    label,
-                    None,
-                    None,
-                    None,
-                    f"unreadable file: {exc.__class__.__name__}: {str(exc)[:120]}",
-                )
-            ]
-        ) from exc
+    except Exception as exc:  # OSError, csv.Error, and pyarrow's own ArrowInvalid family
+        problem = f"unreadable file: {exc.__class__.__name__}: {str(exc)[:120]}"
+        raise DataValidationError([DataIssue(label, None, None, None, problem)]) from exc
 
 
 def _drop_unknown_refs(

@@ -213,7 +213,9 @@ def _coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
         nums = pd.to_numeric(text.where(~is_bool, None), errors="coerce")
         bad = (~missing) & (nums.isna() | is_bool | ~np.isfinite(nums.fillna(0)))
         if col.dtype == "int":
-            frac = (~bad) & (~missing) & ((nums.fillna(0) % 1 != 0) | (nums.fillna(0).abs() >= 2**62))
+            frac = (
+                (~bad) & (~missing) & ((nums.fillna(0) % 1 != 0) | (nums.fillna(0).abs() >= 2**62))
+            )
             bad = bad | frac
             nums = nums.where(~bad & ~missing)
             return nums.round().astype("Int64"), bad
@@ -347,42 +349,28 @@ def validate_table(
         )
 
     if schema.name == "events":
-        norm_type = (
-            frame["type"]
-            .astype("object")
-            .map(
-                lambda v: (
-                    EVENT_TYPE_ALIASES.get(_normalise_token(v), _normalise_token(v))
-                    if isinstance(v, str)
-                    else v
+        for column, known, aliases in (
+            ("type", EVENT_TYPES, EVENT_TYPE_ALIASES),
+            ("surface", SURFACES, SURFACE_ALIASES),
+        ):
+            normalised = (
+                frame[column]
+                .astype("object")
+                .map(
+                    lambda v, aliases=aliases: (
+                        aliases.get(_normalise_token(v), _normalise_token(v))
+                        if isinstance(v, str)
+                        else v
+                    )
                 )
             )
-        )
-        flag(
-            norm_type.notna() & ~norm_type.isin(list(EVENT_TYPES)),
-            "type",
-            frame["type"],
-            f"unknown event type (expected one of {', '.join(EVENT_TYPES)})",
-        )
-        frame["type"] = norm_type.astype("string")
-        norm_surface = (
-            frame["surface"]
-            .astype("object")
-            .map(
-                lambda v: (
-                    SURFACE_ALIASES.get(_normalise_token(v), _normalise_token(v))
-                    if isinstance(v, str)
-                    else v
-                )
+            flag(
+                normalised.notna() & ~normalised.isin(list(known)),
+                column,
+                frame[column],
+                f"unknown {'event type' if column == 'type' else column} (expected one of {', '.join(known)})",
             )
-        )
-        flag(
-            norm_surface.notna() & ~norm_surface.isin(list(SURFACES)),
-            "surface",
-            frame["surface"],
-            f"unknown surface (expected one of {', '.join(SURFACES)})",
-        )
-        frame["surface"] = norm_surface.astype("string")
+            frame[column] = normalised.astype("string")
         needs_item = frame["type"].isin(list(ITEM_EVENT_TYPES)) & frame["item_id"].isna()
         flag(
             needs_item.fillna(False).astype(bool),
