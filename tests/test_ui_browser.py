@@ -140,7 +140,8 @@ def test_rank_explorer_shows_the_component_chart(page: Any) -> None:
 
 def test_insight_action_opens_whatif_and_shows_the_estimates(page: Any) -> None:
     page.get_by_role("tab", name="Insights").click()
-    action = page.locator(".insight-action").first
+    page.locator("#insights-status").get_by_text("insight card").wait_for()
+    action = page.locator(".insight-action:visible").first
     action.wait_for()
     page.screenshot(path=str(ARTIFACTS / "insights.png"), full_page=True)
     action.click()

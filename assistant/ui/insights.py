@@ -12,6 +12,8 @@ from assistant.ui.common import readable
 from assistant.ui.whatif import rules_to_table
 from assistant.workbench import Workbench
 
+MAX_CARDS = 12
+
 
 def card_markdown(card: dict[str, Any]) -> str:
     figures = " · ".join(f"**{k}**: {v}" for k, v in card["figures"].items() if v is not None and k != "rule_id")
@@ -25,15 +27,31 @@ def build_insights_tab(bench: Workbench, demo: Any, tabs: Any, whatif: dict[str,
     refresh = gr.Button("Recompute insights", size="sm")
     status = gr.Markdown("Computing insights…", elem_id="insights-status")
 
-    @gr.render(inputs=data)
-    def cards(found: dict[str, Any]) -> None:
-        for card in found.get("cards", []):
-            with gr.Group(elem_classes=["insight-card"]):
-                gr.Markdown(card_markdown(card))
-                if card.get("whatif"):
-                    button = gr.Button("Open in What-if", size="sm", elem_classes=["insight-action"])
-                    button.click(lambda rule=card["whatif"]: (rules_to_table([rule]), gr.Tabs(selected="whatif")),
-                                 None, [whatif["rules"], tabs])
+    # A fixed set of card slots (not gr.render): the buttons' handlers exist from page load,
+    # so a click can never reach a handler that a re-render has just replaced.
+    slots: list[tuple[Any, Any, Any]] = []
+    for index in range(MAX_CARDS):
+        with gr.Group(visible=False, elem_classes=["insight-card"]) as group:
+            text = gr.Markdown()
+            button = gr.Button("Open in What-if", size="sm", elem_classes=["insight-action"], visible=False)
+        button.click(
+            lambda found, index=index: (rules_to_table([found["cards"][index]["whatif"]]), gr.Tabs(selected="whatif")),
+            data,
+            [whatif["rules"], tabs],
+        )
+        slots.append((group, text, button))
+
+    def card_updates(found: dict[str, Any]) -> list[Any]:
+        cards = found.get("cards", [])[:MAX_CARDS]
+        updates: list[Any] = []
+        for index in range(MAX_CARDS):
+            card = cards[index] if index < len(cards) else None
+            updates += [
+                gr.Group(visible=card is not None),
+                gr.Markdown(card_markdown(card) if card else ""),
+                gr.Button(visible=bool(card and card.get("whatif"))),
+            ]
+        return updates
 
     with gr.Row():
         categories = gr.Plot(label="Weekly growth by category (views)")
@@ -52,8 +70,8 @@ def build_insights_tab(bench: Workbench, demo: Any, tabs: Any, whatif: dict[str,
         n = len(found["cards"])
         note = f"{n} insight card{'s' if n != 1 else ''} computed from the shop's data." if n else "No insights found."
         return (found, note, bars(cats, x="key", y="weekly growth %"), line(weekly, x="week_start", y="total"),
-                segs, bars(segs, x="name", y="users"))
+                segs, bars(segs, x="name", y="users"), *card_updates(found))
 
-    outputs = [data, status, categories, weeks, segments, seg_chart]
+    outputs = [data, status, categories, weeks, segments, seg_chart, *[c for slot in slots for c in slot]]
     demo.load(compute, None, outputs)
     refresh.click(compute, None, outputs)
