@@ -75,7 +75,11 @@ def test_boost_moves_exposure_and_clicks(boost_report) -> None:
         assert lo <= delta <= hi
     text = report.table()
     assert "95% interval" in text and category in text
-    assert set(report.to_dict()) >= {"metrics", "exposure_moved", "position_bias", "seconds"}
+    assert set(report.to_dict()) >= {"metrics", "exposure_moved", "position_bias", "seconds", "ab_plan"}
+    assert "A/B plan:" in text and "sessions per arm" in text
+    small, large = report.ab_plan(mde_relative=0.02), report.ab_plan(mde_relative=0.10)
+    assert small.per_arm > large.per_arm > 0  # smaller effects need more traffic
+    assert report.ab_plan(mde_relative=0.05, power=0.9).per_arm > report.ab_plan(mde_relative=0.05).per_arm
 
 
 def test_margin_weight_raises_margin(demo, setup) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from recsys_core.data.shop import ShopData
+from recsys_core.strategy.abtest import ABPlan, plan_test
 from recsys_core.strategy.clickmodel import PositionBiasModel, logged_lists, purchase_rates
 from recsys_core.strategy.errors import InsufficientDataError
 from recsys_core.strategy.rankers import ListContext, LoggedRanker, Ranker
@@ -60,8 +61,25 @@ class WhatIfReport:
         row = self.metrics.set_index("metric").loc[metric]
         return float(row["delta"]), float(row["ci_low"]), float(row["ci_high"])
 
+    def ab_plan(self, *, metric: str = "revenue", mde_relative: float | None = None,
+                power: float = 0.8, alpha: float = 0.05) -> ABPlan:
+        """Sessions per arm for an A/B test of this change on ``metric`` per session.
+
+        The minimum detectable effect defaults to the replay's estimated relative change
+        (at least 1%), so the plan answers "how long to confirm what the replay predicts".
+        """
+        if mde_relative is None:
+            estimate = float(self.metrics.set_index("metric").loc[metric, "delta_pct"])
+            mde_relative = max(abs(estimate), 0.01) if np.isfinite(estimate) else 0.01
+        days = (pd.Timestamp(self.period[1]) - pd.Timestamp(self.period[0])).days + 1
+        return plan_test(metric, self.per_session[f"{metric}_before"].to_numpy(), mde_relative, binary=False,
+                         sessions_per_day=self.sessions / max(days, 1), alpha=alpha, power=power)
+
     def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
         return {
+            "ab_plan": asdict(self.ab_plan()),
             "change": self.change, "ranker": self.ranker, "period": list(self.period),
             "sessions": self.sessions, "lists": self.lists, "lists_changed": self.lists_changed,
             "metrics": self.metrics.to_dict(orient="records"), "logged": self.logged,
@@ -77,6 +95,7 @@ class WhatIfReport:
             pct = f"{r.delta_pct:+.1%}" if np.isfinite(r.delta_pct) else "n/a"
             lines.append(f"{r.metric:<12}{r.before:>12.2f}{r.after:>12.2f}{r.delta:>+12.2f}{pct:>9}   "
                          f"[{r.ci_low:+.2f}, {r.ci_high:+.2f}]")
+        lines.append(f"A/B plan: {self.ab_plan().describe()}")
         moved = self.exposure.head(5)
         if len(moved):
             lines.append("exposure moved (share of position-weighted attention):")
