@@ -247,10 +247,20 @@ class ShelfwiseService:
             raise UnknownIdError("item", item_id, "the product table")
 
     def live_rules(self) -> Any:
-        """The saved rule set (``W/rules``), read at each call so a save applies at once."""
-        from recsys_core.strategy.rules_store import load_rules
+        """The saved rule set (``W/rules``); re-read only when the file changes, so a save
+        applies at the next call without parsing YAML on every request."""
+        from recsys_core.strategy.rules_store import CURRENT, load_rules, rules_dir
 
-        return load_rules(self.workspace)
+        path = rules_dir(self.workspace) / CURRENT
+        try:
+            stat = path.stat()
+            key: tuple[int, int, int] | None = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            key = None
+        cached = self.__dict__.get("_rules_cache")
+        if cached is None or cached[0] != key:
+            cached = self.__dict__["_rules_cache"] = (key, load_rules(self.workspace))
+        return cached[1]
 
     def _rule_lookup(self) -> Any:
         from recsys_core.strategy.rules import ProductLookup

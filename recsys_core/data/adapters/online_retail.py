@@ -78,43 +78,18 @@ def _parse(raw: pd.DataFrame, path: Path) -> tuple[pd.Series, pd.Series, pd.Seri
         stamp[retry] = pd.to_datetime(
             raw.loc[retry, "InvoiceDate"], format="mixed", errors="coerce"
         )
-    issues = (
-        row_issues(
-            path,
-            raw["InvoiceNo"].isna(),
-            column="InvoiceNo",
-            values=raw["InvoiceNo"],
-            problem="empty invoice number",
-        )
-        + row_issues(
-            path,
-            raw["StockCode"].isna(),
-            column="StockCode",
-            values=raw["StockCode"],
-            problem="empty stock code",
-        )
-        + row_issues(
-            path,
-            quantity.isna() | (quantity % 1 != 0),
-            column="Quantity",
-            values=raw["Quantity"],
-            problem="not a whole number",
-        )
-        + row_issues(
-            path,
-            price.isna() | ~np.isfinite(price),
-            column="UnitPrice",
-            values=raw["UnitPrice"],
-            problem="not a number",
-        )
-        + row_issues(
-            path,
-            stamp.isna(),
-            column="InvoiceDate",
-            values=raw["InvoiceDate"],
-            problem="unparseable date/time (expected YYYY-MM-DD HH:MM:SS)",
-        )
+    checks = (
+        ("InvoiceNo", raw["InvoiceNo"].isna(), "empty invoice number"),
+        ("StockCode", raw["StockCode"].isna(), "empty stock code"),
+        ("Quantity", quantity.isna() | (quantity % 1 != 0), "not a whole number"),
+        ("UnitPrice", price.isna() | ~np.isfinite(price), "not a number"),
+        ("InvoiceDate", stamp.isna(), "unparseable date/time (expected YYYY-MM-DD HH:MM:SS)"),
     )
+    issues = [
+        issue
+        for column, mask, problem in checks
+        for issue in row_issues(path, mask, column=column, values=raw[column], problem=problem)
+    ]
     if issues:
         raise DataValidationError(issues)
     local = stamp.dt.tz_localize(
