@@ -270,8 +270,11 @@ class ShelfwiseService:
             lookup = self.__dict__["_lookup"] = ProductLookup(self.services.shop.products)
         return lookup
 
-    def search(self, query: str, *, k: int = 10, filters: Any = None, explain: bool = False) -> list[Any]:
-        """Hybrid search with the saved business rules applied after fusion (shown in the trace)."""
+    def search(self, query: str, *, k: int = 10, filters: Any = None, explain: bool = False,
+               user_id: str | None = None) -> list[Any]:
+        """Hybrid search with the saved business rules applied after fusion (shown in the trace);
+        with ``user_id``, personalised by the user's content profile from the recommender."""
+        user_vector = self.recommender.profile_vector(user_id) if user_id else None
         rules = self.live_rules()
         hooks = None
         if rules.rules:
@@ -279,7 +282,9 @@ class ShelfwiseService:
             from recsys_core.strategy.rules import RuleContext
 
             hooks = [SearchRulesHook(rules, self._rule_lookup(), RuleContext(surface="search"))]
-        return list(self.searcher.search(query, k=k, filters=filters, explain=explain, rules=hooks))
+        return list(
+            self.searcher.search(query, k=k, filters=filters, explain=explain, rules=hooks, user_vector=user_vector)
+        )
 
     def recommend(self, user_id: str, *, k: int = 10, filters: Mapping[str, Any] | None = None) -> list[Any]:
         """Recommendations with the saved rules applied after the hybrid score.

@@ -65,6 +65,19 @@ def test_search_returns_traced_hits_and_honours_filters(client: TestClient, serv
     assert filtered and {str(service.products.at[h["item_id"], "brand"]) for h in filtered} == {brand}
 
 
+def test_search_personalised_by_the_users_content_profile(client: TestClient, service: ShelfwiseService) -> None:
+    import numpy as np
+
+    user = _user_with_history(service)
+    vector = service.recommender.profile_vector(user)
+    assert vector.shape == (384,) and float(np.linalg.norm(vector)) > 0  # text-embedding space of the index
+    assert not service.recommender.profile_vector("never-seen-user").any()
+    plain_hits = client.post("/search", json={"query": "jacket", "k": 10, "explain": True}).json()["results"]
+    personal = client.post("/search", json={"query": "jacket", "k": 10, "explain": True, "user_id": user}).json()["results"]
+    assert len(personal) == len(plain_hits) > 0
+    assert [h["score"] for h in personal] != [h["score"] for h in plain_hits]  # the profile moved the scores
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -33,6 +33,8 @@ class SearchRequest(_Strict):
     k: int = Field(default=10, ge=1, le=100)
     filters: SearchFiltersIn | None = None
     explain: bool = False
+    user_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$",
+                                description="personalise with this user's content profile")
 
 
 class RecommendRequest(_Strict):

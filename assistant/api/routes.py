@@ -47,7 +47,7 @@ def search(body: SearchRequest, request: Request) -> dict[str, Any]:
         f = body.filters
         filters = SearchFilters(price_min=f.price_min, price_max=f.price_max, categories=tuple(f.categories),
                                 brands=tuple(f.brands), in_stock=f.in_stock)
-    hits = svc.search(body.query, k=body.k, filters=filters, explain=body.explain)
+    hits = svc.search(body.query, k=body.k, filters=filters, explain=body.explain, user_id=body.user_id)
     return {"query": body.query, "mode": svc.search_mode, "results": plain(hits)}
 
 

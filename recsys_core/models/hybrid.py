@@ -194,6 +194,18 @@ class HybridRecommender:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [self._describe(history, parts, int(i), rank + 1, evidence) for rank, i in enumerate(top)]
 
+    def profile_vector(self, user_id: object) -> np.ndarray:
+        """The user's content profile (recency-weighted mean of history text embeddings), in
+        the text-embedding space product search uses; zeros for a user with no history."""
+        from recsys_core.models.content import ContentScorer
+        from recsys_core.models.errors import ModelConfigError
+
+        self._check()
+        content = self.components_.get("content")
+        if not isinstance(content, ContentScorer):
+            raise ModelConfigError("profile_vector needs the 'content' component; retrain with it enabled")
+        return content.profile(self.history(user_id))
+
     def explain(self, user_id: object, item_id: object) -> Recommendation:
         """Breakdown of any item for the user, with its rank among all unseen items."""
         history = self.history(user_id)
