@@ -58,22 +58,31 @@ class Workbench:
         return {"version": version, **self.describe(ruleset)}
 
     def upsert(self, rule: Mapping[str, Any], message: str = "") -> dict[str, Any]:
-        """Add or replace one rule by id and save the set."""
+        """Add or replace one rule by id and save the set (read and write under one lock, so
+        concurrent edits of other rules are kept)."""
         from recsys_core.strategy.rules import RuleSet
+        from recsys_core.strategy.rules_store import update_rules
 
-        current = self.rules()
         new_rule = self.parse([rule]).rules[0]
-        kept = [r for r in current.rules if r.id != new_rule.id]
-        return self.save(RuleSet(rules=(*kept, new_rule)), message or f"upsert rule {new_rule.id}")
+
+        def change(current: Any) -> Any:
+            return RuleSet(rules=(*[r for r in current.rules if r.id != new_rule.id], new_rule))
+
+        version, saved = update_rules(self.service.workspace, change, message or f"upsert rule {new_rule.id}")
+        return {"version": version, **self.describe(saved)}
 
     def delete(self, rule_id: str) -> dict[str, Any]:
         from recsys_core.strategy.errors import RuleError
+        from recsys_core.strategy.rules_store import update_rules
 
-        current = self.rules()
-        if rule_id not in {r.id for r in current.rules}:
-            known = ", ".join(r.id for r in current.rules) or "none"
-            raise RuleError(f"no rule with id {rule_id!r}; live rule ids: {known}")
-        return self.save(current.without(rule_id), f"delete rule {rule_id}")
+        def change(current: Any) -> Any:
+            if rule_id not in {r.id for r in current.rules}:
+                known = ", ".join(r.id for r in current.rules) or "none"
+                raise RuleError(f"no rule with id {rule_id!r}; live rule ids: {known}")
+            return current.without(rule_id)
+
+        version, saved = update_rules(self.service.workspace, change, f"delete rule {rule_id}")
+        return {"version": version, **self.describe(saved)}
 
     # ---- what-if -----------------------------------------------------------------------
     def ranking_with_rules(self, ruleset: Any, *, user_id: str | None = None, query: str | None = None,

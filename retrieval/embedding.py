@@ -51,7 +51,7 @@ def load_model(device: str = "cpu") -> SentenceTransformer:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(model_path()), device=device)
+    return SentenceTransformer(str(model_path()), device=device, model_kwargs={"use_safetensors": True})
 
 
 def content_digest(text: str) -> bytes:
@@ -72,12 +72,13 @@ class EmbeddingCache:
     def _load(self) -> None:
         if self._loaded:
             return
-        from safetensors.numpy import load_file
+        from recsys_core.errors import ArtifactError
+        from recsys_core.models.artifacts import load_checked_tensors
 
         for shard in sorted(self.folder.glob("shard-*.safetensors")):
             try:
-                data = load_file(str(shard))
-            except Exception:  # noqa: BLE001 - a torn shard is ignored; its rows are re-embedded
+                data = load_checked_tensors(shard)
+            except ArtifactError:  # a torn or damaged shard is ignored; its rows are re-embedded
                 continue
             keys, vecs = data["digests"], data["vectors"]
             for i in range(len(keys)):
@@ -102,16 +103,14 @@ class EmbeddingCache:
         """Write pending vectors as one new shard (temp file, then atomic rename)."""
         if not self._pending:
             return
-        from safetensors.numpy import save_file
+        from recsys_core.models.artifacts import atomic_save_tensors
 
         with self._lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             keys = np.frombuffer(b"".join(self._pending), dtype=np.uint8).reshape(-1, _DIGEST_BYTES)
             vecs = np.stack(list(self._pending.values())).astype(np.float32)
             name = f"shard-{uuid.uuid4().hex}.safetensors"
-            tmp = self.folder / f".{name}.tmp"
-            save_file({"digests": keys.copy(), "vectors": vecs}, str(tmp))
-            os.replace(tmp, self.folder / name)
+            atomic_save_tensors(self.folder / name, {"digests": keys.copy(), "vectors": vecs})
             self._vectors.update(self._pending)
             self._pending = {}
 

@@ -19,3 +19,7 @@ class StoreConnectionError(RetrievalError):
 
 class SearchInputError(RetrievalError):
     """A search input (query, filter, mode, evaluation file) is invalid."""
+
+
+class IndexCorruptError(IndexNotBuiltError):
+    """The search index on disk is damaged; the message names it and how to rebuild it."""

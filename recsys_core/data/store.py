@@ -12,8 +12,10 @@ then made current, so a crash or a rejected ingest never touches what is already
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -69,6 +71,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _write_json(path: Path, payload: Any) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(payload, fh, indent=2, ensure_ascii=False, default=str)
@@ -101,6 +111,7 @@ def save_store(
             for name, frame in features.items():
                 frame.to_parquet(tmp / "features" / f"{name}.parquet", index=False)
         _write_json(tmp / "quality_report.json", report or {})
+        checksums = {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*.parquet"))}
         _write_json(
             tmp / "manifest.json",
             {
@@ -110,6 +121,7 @@ def save_store(
                 "source": source,
                 "source_fingerprint": source_fingerprint,
                 "counts": shop.counts(),
+                "checksums": checksums,
             },
         )
         for path in tmp.rglob("*.parquet"):
@@ -147,7 +159,10 @@ def current_version(workspace: str | os.PathLike[str]) -> Path:
             f"no shop store in workspace {Path(workspace)}: run 'shelfwise ingest DIR "
             f"--workspace {workspace}' or 'shelfwise demo' first"
         )
-    version = root / "versions" / pointer.read_text(encoding="utf-8").strip()
+    name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+    if not re.fullmatch(r"[0-9A-Za-z-]+", name):  # never a path: ../ or / would leave the store
+        raise StoreError(f"store pointer {pointer} is damaged ({name[:40]!r}); re-run ingest")
+    version = root / "versions" / name
     if not version.is_dir():
         raise StoreError(
             f"store pointer {pointer} names a missing version {version.name}; re-run ingest"
@@ -157,7 +172,13 @@ def current_version(workspace: str | os.PathLike[str]) -> Path:
 
 def read_manifest(workspace: str | os.PathLike[str]) -> dict[str, Any]:
     version = current_version(workspace)
-    manifest: dict[str, Any] = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    path = version / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"store manifest {path} is unreadable ({exc.__class__.__name__}); re-run ingest") from exc
+    if not isinstance(manifest, dict):
+        raise StoreError(f"store manifest {path} is damaged; re-run ingest")
     if manifest.get("format_version") != STORE_FORMAT_VERSION:
         raise StoreError(
             f"store {version} has format version {manifest.get('format_version')}, this Shelfwise "
@@ -166,16 +187,23 @@ def read_manifest(workspace: str | os.PathLike[str]) -> dict[str, Any]:
     return manifest
 
 
+def _verified(path: Path, manifest: dict[str, Any], version: Path) -> Path:
+    expected = manifest.get("checksums", {}).get(path.relative_to(version).as_posix())
+    if expected is not None and (not path.is_file() or _sha256(path) != expected):
+        raise StoreError(f"store table {path} is unreadable (checksum mismatch); re-run ingest")
+    return path
+
+
 def load_store(workspace: str | os.PathLike[str]) -> ShopData:
     """The current validated shop of a workspace."""
     version = current_version(workspace)
-    read_manifest(workspace)
+    manifest = read_manifest(workspace)
     frames: dict[str, pd.DataFrame] = {}
     for name, schema in TABLES.items():
-        path = version / f"{name}.parquet"
+        path = _verified(version / f"{name}.parquet", manifest, version)
         try:
             frames[name] = conform(pd.read_parquet(path), schema)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises OSError, ValueError, KeyError... on damage
             raise StoreError(
                 f"store table {path} is unreadable ({exc.__class__.__name__}); re-run ingest"
             ) from exc

@@ -1,8 +1,11 @@
 """Model artifacts: safetensors for arrays + JSON for settings, versioned, written atomically.
 
-A bundle is a folder ``<name>/`` holding ``manifest.json`` (format version, kind, settings,
-sha256 of the tensor file) and ``tensors.safetensors``. Writes go to a sibling temp folder
-that is renamed into place, so a crash never leaves a half-written bundle.
+A bundle ``<name>`` is a symlink to a version folder ``.versions/<name>-<id>/`` holding
+``manifest.json`` (format version, kind, settings, sha256 of the tensor file and of the
+manifest itself) and ``tensors.safetensors``. A save writes and fsyncs a new version folder,
+then swaps the link with one ``os.replace``, so a process killed at any point leaves the
+previous bundle loadable; the next save clears what it left. Saves of one bundle are
+serialised by a file lock. Only these two formats are ever read: no pickle.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,9 +24,12 @@ import numpy as np
 
 from recsys_core.errors import ArtifactError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+LEGACY_VERSIONS = (1,)  # read without a manifest checksum (written before it existed)
 MANIFEST = "manifest.json"
 TENSORS = "tensors.safetensors"
+VERSIONS = ".versions"
+RETRAIN = "run `shelfwise train` to rebuild it"
 
 
 def _sha256(path: Path) -> str:
@@ -35,7 +42,7 @@ def _sha256(path: Path) -> str:
 
 def atomic_save_tensors(path: str | os.PathLike[str], tensors: Mapping[str, np.ndarray],
                         metadata: Mapping[str, str] | None = None) -> None:
-    """Write one safetensors file through a temp file + rename."""
+    """Write one safetensors file (with a checksum in its metadata) through a temp file + rename."""
     from safetensors.numpy import save_file
 
     path = Path(path)
@@ -43,64 +50,167 @@ def atomic_save_tensors(path: str | os.PathLike[str], tensors: Mapping[str, np.n
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, tmp, metadata=dict(metadata or {}))
+        arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+        save_file(arrays, tmp, metadata={**dict(metadata or {}), CHECKSUM_KEY: tensors_digest(arrays)})
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
 
 
+CHECKSUM_KEY = "sha256"  # safetensors metadata entry written by atomic_save_tensors
+
+
+def tensors_digest(tensors: Mapping[str, np.ndarray]) -> str:
+    """sha256 over the names and bytes of ``tensors`` (stored in a file's metadata)."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        digest.update(name.encode() + b"\x00" + np.ascontiguousarray(tensors[name]).tobytes())
+    return digest.hexdigest()
+
+
+def load_checked_tensors(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """The tensors of one safetensors file, checked against the digest in its metadata when
+    it has one (files from before checksums load unchecked); ``ArtifactError`` names the file."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="np") as fh:
+            expected = (fh.metadata() or {}).get(CHECKSUM_KEY)
+            tensors = {name: fh.get_tensor(name) for name in fh.keys()}
+    except Exception as exc:
+        raise ArtifactError(f"{path} is unreadable ({exc})") from exc
+    if expected is not None and tensors_digest(tensors) != expected:
+        raise ArtifactError(f"{path} is damaged (checksum mismatch)")
+    return tensors
+
+
+UNSAFE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth", ".bin", ".joblib", ".npy", ".npz", ".ckpt")
+
+
+def _manifest_digest(manifest: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prune(versions: Path, name: str, keep: set[str]) -> None:
+    """Drop old versions (the one just replaced stays for readers still loading it) and
+    leftovers of killed saves; runs under the bundle's lock."""
+    for path in versions.glob(f"{name}-*"):
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+    for leftover in versions.parent.glob(f".{name}.*"):  # temp links, pre-version temp folders
+        if leftover.is_symlink() or leftover.is_file():
+            leftover.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 def save_bundle(folder: str | os.PathLike[str], *, kind: str, config: Mapping[str, Any],
                 tensors: Mapping[str, np.ndarray]) -> Path:
-    """Write a versioned bundle atomically (replacing an older one); returns its folder."""
+    """Write a new version of the bundle and switch ``folder`` to it atomically; returns ``folder``."""
+    from filelock import FileLock
     from safetensors.numpy import save_file
 
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.tmp-"))
-    try:
-        save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp / TENSORS))
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "kind": kind,
-            "config": dict(config),
-            "tensors_sha256": _sha256(tmp / TENSORS),
-            "tensor_names": sorted(tensors),
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
-        old = None
-        if folder.exists():
-            old = folder.parent / f".{folder.name}.old-{os.getpid()}"
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    versions = folder.parent / VERSIONS
+    versions.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(versions / f"{folder.name}.lock")):
+        version = versions / f"{folder.name}-{uuid.uuid4().hex[:12]}"
+        version.mkdir()
+        try:
+            save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(version / TENSORS))
+            manifest: dict[str, Any] = {
+                "format_version": FORMAT_VERSION,
+                "kind": kind,
+                "config": json.loads(json.dumps(dict(config))),
+                "tensors_sha256": _sha256(version / TENSORS),
+                "tensor_names": sorted(tensors),
+            }
+            manifest["manifest_sha256"] = _manifest_digest(manifest)
+            (version / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+            for path in (version / TENSORS, version / MANIFEST, version):
+                _fsync(path)
+        except BaseException:
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+        keep = {version.name}
+        if folder.is_symlink():
+            keep.add(Path(os.readlink(folder)).name)
+        elif folder.is_dir():  # a bundle saved before version folders: moved aside once
+            legacy = versions / f"{folder.name}-legacy-{uuid.uuid4().hex[:8]}"
+            os.replace(folder, legacy)
+            keep.add(legacy.name)
+        link = folder.parent / f".{folder.name}.link-{uuid.uuid4().hex[:8]}"
+        os.symlink(os.path.join(VERSIONS, version.name), link)
+        os.replace(link, folder)
+        _fsync(folder.parent)
+        _prune(versions, folder.name, keep)
     return folder
 
 
-def load_bundle(folder: str | os.PathLike[str], *, kind: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Read a bundle written by :func:`save_bundle`; checks kind, version and checksum."""
-    from safetensors.numpy import load_file
+def _refuse_unsafe(folder: Path) -> None:
+    """Only safetensors + JSON are read; a pickle-style file is refused, never opened."""
+    candidates = [folder] if not folder.is_dir() else sorted(folder.iterdir())
+    for path in candidates:
+        if path.name.lower().endswith(UNSAFE_SUFFIXES):
+            raise ArtifactError(
+                f"refusing to load {path}: Shelfwise reads only safetensors + JSON artifacts "
+                f"(pickle-based formats can run code); {RETRAIN}"
+            )
 
-    folder = Path(folder)
+
+def _read_manifest(folder: Path, kind: str) -> dict[str, Any]:
     manifest_path = folder / MANIFEST
     if not manifest_path.exists():
         raise ArtifactError(f"no model artifact at {folder} (missing {MANIFEST}); run `shelfwise train` first")
     try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ArtifactError(f"{manifest_path} is corrupt ({exc}); retrain with `shelfwise train`") from exc
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{manifest_path} is corrupt ({exc}); {RETRAIN}") from exc
+    if not isinstance(manifest, dict):
+        raise ArtifactError(f"{manifest_path} is corrupt (not a JSON object); {RETRAIN}")
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    if version != FORMAT_VERSION and version not in LEGACY_VERSIONS:
         raise ArtifactError(
             f"{folder} has artifact format version {version!r}, this Shelfwise reads version "
             f"{FORMAT_VERSION}; retrain with `shelfwise train`"
         )
+    if version == FORMAT_VERSION and manifest.get("manifest_sha256") != _manifest_digest(manifest):
+        raise ArtifactError(f"{manifest_path} is corrupt (checksum mismatch); {RETRAIN}")
     if manifest.get("kind") != kind:
         raise ArtifactError(f"{folder} holds a {manifest.get('kind')!r} artifact, expected {kind!r}")
+    if not isinstance(manifest.get("config"), dict):
+        raise ArtifactError(f"{manifest_path} is corrupt (no settings); {RETRAIN}")
+    return manifest
+
+
+def load_bundle(folder: str | os.PathLike[str], *, kind: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read a bundle written by :func:`save_bundle`; checks kind, version and checksums.
+
+    Any damage raises :class:`ArtifactError` naming the file and the command that rebuilds it.
+    """
+    from safetensors.numpy import load_file
+
+    folder = Path(folder)
+    if folder.is_symlink():  # read one version even if a save switches the link meanwhile
+        target = folder.resolve()
+        if not target.is_relative_to((folder.parent / VERSIONS).resolve()):
+            raise ArtifactError(
+                f"{folder} is a link to {target}, outside its {VERSIONS} folder; refusing to load it; {RETRAIN}"
+            )
+        folder = target
+    if folder.exists():
+        _refuse_unsafe(folder)
+    manifest = _read_manifest(folder, kind)
     tensor_path = folder / TENSORS
     if not tensor_path.exists() or _sha256(tensor_path) != manifest.get("tensors_sha256"):
         raise ArtifactError(f"{tensor_path} is missing or corrupt (checksum mismatch); retrain with `shelfwise train`")

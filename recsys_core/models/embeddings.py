@@ -75,19 +75,20 @@ class TextEmbedder:
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(str(bundled_model_path()), device="cpu")
+            self._model = SentenceTransformer(str(bundled_model_path()), device="cpu",
+                                              model_kwargs={"use_safetensors": True})
         return self._model
 
     def _cached(self, wanted: set[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
         if self.cache_dir is None or not Path(self.cache_dir).is_dir():
             return found
-        from safetensors.numpy import load_file
+        from recsys_core.models.artifacts import load_checked_tensors
 
         for shard in sorted(Path(self.cache_dir).glob("*.safetensors")):
             try:
-                arrays = load_file(str(shard))
-            except Exception as exc:  # a cache must never block embedding: skip and say which
+                arrays = load_checked_tensors(shard)
+            except ShelfwiseError as exc:  # a cache must never block embedding: skip and say which
                 warnings.warn(f"skipping unreadable embedding cache shard {shard} ({exc}); delete it", stacklevel=2)
                 continue
             if "hashes" not in arrays or "vectors" not in arrays:

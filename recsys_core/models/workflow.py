@@ -128,7 +128,10 @@ def train_workspace(workspace: str | os.PathLike[str], *, config: HybridConfig |
     model.item_counts_ = data.item_counts()
     folder = save_hybrid(model, workspace / "models" / MODEL_DIR)
     summary = {"model": str(folder), "tensorboard": log_dir, "report": report.to_dict()}
-    (workspace / "models" / "recommender-report.json").write_text(json.dumps(summary, indent=2, default=float))
+    report_path = workspace / "models" / "recommender-report.json"
+    tmp = report_path.with_name(f".{report_path.name}.{os.getpid()}.tmp")  # a kill never leaves half a report
+    tmp.write_text(json.dumps(summary, indent=2, default=float))
+    os.replace(tmp, report_path)
     return summary
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,24 +92,40 @@ def history(workspace: str | Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def _save_locked(workspace: str | Path, rules: RuleSet, message: str) -> int:
+    text = dump_rules(rules)
+    past = history(workspace)
+    version = (past[-1]["version"] + 1) if past else 1
+    folder = rules_dir(workspace)
+    _atomic_write(folder / "history" / f"v{version:04d}.yaml", text)
+    entry = {"version": version, "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+             "message": message, "sha256": hashlib.sha256(text.encode()).hexdigest(),
+             "rules": len(rules.rules)}
+    log_text = "".join(json.dumps(e) + "\n" for e in [*past, entry])
+    _atomic_write(folder / "history.jsonl", log_text)
+    _atomic_write(folder / CURRENT, text)  # last: readers see the new version only when complete
+    return version
+
+
 def save_rules(workspace: str | Path, rules: RuleSet, message: str = "", *, timeout: float = 10.0) -> int:
     """Store ``rules`` as the new live version; returns its version number."""
-    text = dump_rules(rules)
     try:
         with _lock(workspace, timeout):
-            past = history(workspace)
-            version = (past[-1]["version"] + 1) if past else 1
-            folder = rules_dir(workspace)
-            _atomic_write(folder / "history" / f"v{version:04d}.yaml", text)
-            entry = {"version": version, "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                     "message": message, "sha256": hashlib.sha256(text.encode()).hexdigest(),
-                     "rules": len(rules.rules)}
-            log_text = "".join(json.dumps(e) + "\n" for e in [*past, entry])
-            _atomic_write(folder / "history.jsonl", log_text)
-            _atomic_write(folder / CURRENT, text)
+            return _save_locked(workspace, rules, message)
     except Timeout as exc:
         raise RulesStoreError(f"rules store {str(rules_dir(workspace))!r} is locked by another process; retry") from exc
-    return version
+
+
+def update_rules(workspace: str | Path, change: Callable[[RuleSet], RuleSet], message: str = "", *,
+                 timeout: float = 10.0) -> tuple[int, RuleSet]:
+    """Read the live rules, apply ``change`` and save the result, all under the store's lock,
+    so two concurrent edits (say, upserts of different rules) both land; returns (version, rules)."""
+    try:
+        with _lock(workspace, timeout):
+            rules = change(load_rules(workspace))
+            return _save_locked(workspace, rules, message), rules
+    except Timeout as exc:
+        raise RulesStoreError(f"rules store {str(rules_dir(workspace))!r} is locked by another process; retry") from exc
 
 
 def load_rules(workspace: str | Path, version: int | None = None) -> RuleSet:
