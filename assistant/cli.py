@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "assistant.commands.strategy",
     "assistant.commands.ask",
     "assistant.commands.serve",
+    "assistant.commands.privacy",
 )
 
 DEFAULT_WORKSPACE = "./shelfwise-workspace"

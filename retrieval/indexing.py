@@ -1,6 +1,7 @@
 """Build the workspace's Chroma collections from its shop store, incrementally.
 
-``build_index(workspace)`` embeds products, knowledge-base chunks and trend notes and keeps
+``build_index(workspace)`` embeds products, knowledge-base chunks and trend notes (their text
+PII-redacted first: emails, phones, street addresses, card numbers) and keeps
 each collection in step with the store: a document whose content hash is unchanged is not
 touched, new or changed ones are (re-)embedded and upserted batch by batch, removed ones are
 deleted last. Embeddings are cached on disk by content hash (``W/index/embed-cache``).
@@ -23,10 +24,18 @@ from typing import Any
 
 import pandas as pd
 
-from retrieval.chroma_store import StoreConfig, get_collection, open_client
+from recsys_core.privacy.redact import redact
+from retrieval.chroma_store import (
+    VECTOR_SUM,
+    StoreConfig,
+    get_collection,
+    open_client,
+    reopen_client,
+    vector_checksum,
+)
 from retrieval.chunking import chunk_markdown
 from retrieval.embedding import MODEL_ID, embed_texts
-from retrieval.errors import IndexNotBuiltError
+from retrieval.errors import IndexCorruptError, IndexNotBuiltError
 from retrieval.search import document_text
 
 KINDS: tuple[str, ...] = ("products", "kb", "trends")
@@ -86,6 +95,7 @@ def _scalar(value: Any) -> str | int | float | bool | None:
 
 
 def _clean(meta: dict[str, Any]) -> dict[str, str | int | float | bool]:
+    """Scalar metadata; text values PII-redacted like the documents themselves."""
     out: dict[str, str | int | float | bool] = {}
     for k, v in meta.items():
         try:
@@ -93,7 +103,7 @@ def _clean(meta: dict[str, Any]) -> dict[str, str | int | float | bool]:
         except (TypeError, ValueError):
             s = None
         if s is not None:
-            out[k] = s
+            out[k] = redact(s) if isinstance(s, str) else s
     return out
 
 
@@ -103,7 +113,7 @@ def product_documents(products: pd.DataFrame) -> list[IndexDocument]:
     docs = []
     for text, (_, row) in zip(texts, products.iterrows(), strict=True):
         meta = _clean({c: row[c] for c in cols})
-        docs.append(IndexDocument(str(row["item_id"]), text, meta))
+        docs.append(IndexDocument(str(row["item_id"]), redact(text), meta))
     return docs
 
 
@@ -114,7 +124,7 @@ def kb_documents(kb: pd.DataFrame) -> list[IndexDocument]:
             meta = dict(chunk.metadata())
             if "topic" in kb.columns and _scalar(row["topic"]) is not None:
                 meta["topic"] = str(row["topic"])
-            docs.append(IndexDocument(chunk.chunk_id, chunk.text, _clean(meta)))
+            docs.append(IndexDocument(chunk.chunk_id, redact(chunk.text), _clean(meta)))
     return docs
 
 
@@ -127,7 +137,7 @@ def trend_documents(trends: pd.DataFrame) -> list[IndexDocument]:
             "title": row["title"], "date": date.isoformat(),
             "date_ts": int(date.timestamp()), "category": row.get("category"),
         })
-        docs.append(IndexDocument(str(note_id), f"{row['title']}\n{row['text']}", meta))
+        docs.append(IndexDocument(str(note_id), redact(f"{row['title']}\n{row['text']}"), meta))
     return docs
 
 
@@ -169,7 +179,8 @@ def sync_collection(
                 ids=[d.doc_id for d in batch],
                 embeddings=vecs,
                 documents=[d.text for d in batch],
-                metadatas=[{**d.metadata, "content_hash": wanted[d.doc_id]} for d in batch],
+                metadatas=[{**d.metadata, "content_hash": wanted[d.doc_id], VECTOR_SUM: vector_checksum(v)}
+                           for d, v in zip(batch, vecs, strict=True)],
             )
             report.embedded += len(batch)
             bar.update(len(batch))
@@ -199,7 +210,16 @@ def read_manifest(workspace: str | Path) -> dict[str, Any]:
         raise IndexNotBuiltError(
             f"no search index in {index_dir(workspace)}; run `shelfwise index --workspace {workspace}`"
         )
-    data: dict[str, Any] = json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(
+            f"the index manifest {path} is damaged ({exc}); rebuild it with "
+            f"`shelfwise index --workspace {workspace}`"
+        ) from exc
+    if not isinstance(data, dict):
+        raise IndexCorruptError(f"the index manifest {path} is damaged (not a JSON object); rebuild it with "
+                                f"`shelfwise index --workspace {workspace}`")
     return data
 
 
@@ -262,10 +282,16 @@ def open_product_search(workspace: str | Path, *, config: StoreConfig | None = N
     shop = load_store(workspace)
     collection = get_collection(open_client(config), "products", config)
     ids = shop.products["item_id"].astype(str).tolist()
-    vectors = load_embeddings(collection, ids)
+    try:
+        vectors = load_embeddings(collection, ids, where=config.where(), retry=config.retry)
+    except IndexCorruptError:
+        # maybe only this process's stale copy of a folder another process re-indexed since;
+        # read it afresh, and a second mismatch is real damage
+        collection = get_collection(reopen_client(config), "products", config)
+        vectors = load_embeddings(collection, ids, where=config.where(), retry=config.retry)
     if vectors.shape[1] == 0:
         raise IndexNotBuiltError(
             f"the product index in {config.url or config.path} is empty; "
             f"run `shelfwise index --workspace {workspace}`"
         )
-    return HybridSearcher(**params).fit(shop.products, embeddings=vectors, ann=ann_search(collection))
+    return HybridSearcher(**params).fit(shop.products, embeddings=vectors, ann=ann_search(collection, where=config.where(), retry=config.retry))
