@@ -122,14 +122,13 @@ def rule_from_config(spec: Mapping[str, Any]) -> SearchRule:
     """Build one rule from ``{"kind": "boost", "factor": 2, "where": {"brand": "acme"}}``."""
     params = dict(spec)
     kind = params.pop("kind", None)
-    if kind not in RULES:
+    if not isinstance(kind, str) or kind not in RULES:
         raise SearchInputError(f"unknown rule kind {kind!r}; known kinds: {', '.join(sorted(RULES))}")
-    for key in ("item_ids",):
-        if key in params:
-            params[key] = frozenset(str(x) for x in params[key])
-    if "when" in params:
-        params["when"] = tuple(params["when"])
-    try:
+    try:  # a non-list item_ids/when is a bad parameter too
+        if "item_ids" in params:
+            params["item_ids"] = frozenset(str(x) for x in params["item_ids"])
+        if "when" in params:
+            params["when"] = tuple(params["when"])
         return RULES[kind](**params)
     except TypeError as exc:
         raise SearchInputError(f"bad parameters for rule {kind!r}: {exc}") from exc

@@ -61,10 +61,15 @@ class Lexicon:
                    nouns=_product_nouns(p, brands))
 
     def user_id(self, number: str) -> str:
-        return f"{self.user_prefix}{int(number):0{self.user_width}d}"
+        return f"{self.user_prefix}{_digits(number).rjust(self.user_width, '0')}"
 
     def item_id(self, number: str) -> str:
-        return f"{self.item_prefix}{int(number):0{self.item_width}d}"
+        return f"{self.item_prefix}{_digits(number).rjust(self.item_width, '0')}"
+
+
+def _digits(number: str) -> str:
+    """``number`` in ASCII digits without leading zeros; int() refuses strings over 4,300 digits."""
+    return str(int(number)) if len(number) <= 64 else number.lstrip("0")
 
 
 def _product_nouns(products: pd.DataFrame, brands: dict[str, str]) -> dict[str, str]:

@@ -96,6 +96,12 @@ def _title_matches(text: str, lex: Lexicon) -> list[str]:
     return out
 
 
+def _count(digits: str) -> int | None:
+    """A rank or top-k of 1 or more; 0 and absurdly long numbers mean "not given"."""
+    value = int(digits) if len(digits) <= 9 else 0
+    return value or None
+
+
 def extract_slots(text: str, lex: Lexicon) -> Slots:
     """All slots found in ``text``, resolved against the shop's vocabulary."""
     s = Slots()
@@ -141,11 +147,11 @@ def extract_slots(text: str, lex: Lexicon) -> Slots:
     if (m := _OVER.search(text)) and not _PCT.match(text, m.end(1)):
         s.price_min = float(m.group(1))
     if (m := _RANK.search(text)):
-        s.rank = int(next(g for g in m.groups() if g))
+        s.rank = _count(next(g for g in m.groups() if g))
     elif (m := _ORD_RE.search(text)):
         s.rank = _ORDINALS[m.group(1).lower()]
     if (m := _TOPK.search(text)):
-        s.k = int(m.group(1))
+        s.k = _count(m.group(1))
     s.dates = _DATE.findall(text)
     if (m := _DAYS.search(text)):
         s.period = f"last {m.group(1)} {m.group(2).lower()}s"

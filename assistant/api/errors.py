@@ -77,6 +77,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, ShelfwiseError):  # FastAPI turns a body-read error into a 400
+            return await _library(request, exc.__cause__)
         return JSONResponse({"error": "http_error", "message": str(exc.detail)}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 

@@ -11,7 +11,8 @@ Id = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Python's JSON parser accepts NaN/Infinity; as weights or prices they silently yield NaN figures
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class SearchFiltersIn(_Strict):

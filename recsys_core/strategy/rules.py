@@ -22,7 +22,8 @@ Action = Literal["pin", "boost", "bury", "filter"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN/inf would poison every score they touch (and cannot be written back as JSON)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Target(_Strict):
