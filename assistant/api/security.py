@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
@@ -19,6 +20,7 @@ from typing import Any
 from recsys_core.errors import ShelfwiseError
 
 TOKEN_ENV = "SHELFWISE_API_TOKEN"
+RATE_ENV = "SHELFWISE_RATE_LIMIT"  # "N/SECONDS", e.g. "600/60"
 OPEN_PATHS = frozenset({"/", "/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 
 Scope = MutableMapping[str, Any]
@@ -77,6 +79,22 @@ class Limits:
     max_body_bytes: int = 64 * 1024
     rate: int = 120
     per_seconds: float = 60.0
+
+    @classmethod
+    def from_env(cls, value: str | None = None) -> Limits:
+        """The defaults, with the rate from ``SHELFWISE_RATE_LIMIT=N/SECONDS`` when set."""
+        raw = (os.environ.get(RATE_ENV, "") if value is None else value).strip()
+        if not raw:
+            return cls()
+        count, _, seconds = raw.partition("/")
+        try:
+            rate, per = int(count), float(seconds or 60)
+        except ValueError:
+            rate, per = 0, 0.0
+        if rate < 1 or per <= 0:
+            raise ServeConfigError(f"{RATE_ENV}={raw!r} is not N/SECONDS with N >= 1 and SECONDS > 0; "
+                                   "e.g. 600/60 for 600 requests a minute per client")
+        return cls(rate=rate, per_seconds=per)
 
 
 class TokenBuckets:

@@ -34,6 +34,7 @@ def serve(workspace: str | os.PathLike[str], host: str = "127.0.0.1", port: int 
     from assistant.service import ShelfwiseService
 
     token = required_token(host, os.environ.get(TOKEN_ENV))
+    limits = limits or Limits.from_env()  # fail on a malformed limit before loading anything
     check_port(host, port)
     service = ShelfwiseService(workspace, llm=llm)
     health = service.load(progress=True)
