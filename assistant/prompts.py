@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -22,11 +23,32 @@ class PromptError(ShelfwiseError):
 
 
 def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    """Names of ``{name}`` fields. Only plain ``{name}`` is allowed: positional, dotted, indexed,
+    converted (``!r``) or formatted (``:>5``) fields would fail or alter values at render time."""
+    names = set()
+    for _, name, spec, conversion in string.Formatter().parse(text):
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(f"placeholder {shown} is not a plain {{name}}; use a variable name, "
+                             "or double the braces ({{ }}) for literal text")
+        names.add(name)
+    return names
+
+
+class PromptExample(BaseModel):
+    """A worked example shown to the model as an earlier turn (literal text, no placeholders)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user: str = Field(min_length=1)
+    assistant: str = Field(min_length=1)
 
 
 class Prompt(BaseModel):
-    """One prompt: a system message and a user-message template with declared variables."""
+    """One prompt: a system message, optional worked examples, and a user-message template
+    with declared variables."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -35,6 +57,7 @@ class Prompt(BaseModel):
     system: str
     template: str
     variables: tuple[str, ...]
+    examples: tuple[PromptExample, ...] = ()
 
     @model_validator(mode="after")
     def _declared_match_used(self) -> Prompt:
@@ -47,14 +70,31 @@ class Prompt(BaseModel):
         return self
 
     def render(self, **values: object) -> tuple[str, str]:
-        """(system, user) texts with every declared variable filled; unknown names are rejected."""
+        """(system, user) texts with every declared variable filled; unknown names are rejected.
+
+        Values are PII-redacted (emails, phones, street addresses, card numbers) on the way in:
+        whatever a user typed or a tool returned, personal data never reaches the model."""
         missing = [v for v in self.variables if v not in values]
         if missing:
             raise PromptError(f"prompt {self.name!r} v{self.version} is missing variable(s): {', '.join(missing)}")
         extra = sorted(set(values) - set(self.variables))
         if extra:
             raise PromptError(f"prompt {self.name!r} got unknown variable(s): {', '.join(extra)}")
-        return self.system.format(**values), self.template.format(**values)
+        from recsys_core.privacy.redact import redact
+
+        clean = {k: redact(v) if isinstance(v, str) else v for k, v in values.items()}
+        return self.system.format(**clean), self.template.format(**clean)
+
+
+def chat_messages(prompt: Prompt, **values: object) -> list[Any]:
+    """The rendered prompt as LangChain messages: system, each example as a user/assistant turn, user."""
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    system, user = prompt.render(**values)
+    turns: list[Any] = [SystemMessage(system)]
+    for example in prompt.examples:
+        turns += [HumanMessage(example.user), AIMessage(example.assistant)]
+    return turns + [HumanMessage(user)]
 
 
 def load_prompt(name: str, folder: Path | None = None) -> Prompt:
@@ -66,9 +106,10 @@ def load_prompt(name: str, folder: Path | None = None) -> Prompt:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise PromptError(f"{path} is not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PromptError(f"{path} must hold a mapping with system, template, variables, version")
+    if not isinstance(data, dict) or "name" in data:
+        raise PromptError(f"{path} must hold a mapping with system, template, variables, version "
+                          "(the file name is the prompt's name)")
     try:
-        return Prompt(name=name, **data)
+        return Prompt.model_validate({**data, "name": name})
     except ValidationError as exc:
         raise PromptError(f"{path} is invalid: {exc}") from exc

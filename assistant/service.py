@@ -11,6 +11,7 @@ builds them; nothing is ever faked.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -22,9 +23,8 @@ from typing import Any
 
 from recsys_core.errors import ShelfwiseError, UnknownIdError
 
-RULE_DEPTH = 200  # candidates re-ranked by the business rules
-
 LIVE_EVENTS = "live/events.jsonl"
+log = logging.getLogger("shelfwise.service")
 
 
 class NotBuiltError(ShelfwiseError):
@@ -235,7 +235,10 @@ class ShelfwiseService:
                     self.llm_note = f"LLM: {config.describe()}"
                 except LLMUnavailableError as exc:  # answers stay exact: the template words the facts
                     self.llm_note = f"LLM unavailable, template answers ({exc})"
-            return Assistant(self.services, llm, memory=SessionMemory(self.workspace / "sessions"))
+            from recsys_core.privacy import ChatLog
+
+            return Assistant(self.services, llm, memory=SessionMemory(self.workspace / "sessions"),
+                             chat_log=ChatLog(self.workspace))
 
         found = self._get("assistant", build)
         self.components["assistant"].detail = self.llm_note
@@ -247,41 +250,15 @@ class ShelfwiseService:
             raise UnknownIdError("item", item_id, "the product table")
 
     def live_rules(self) -> Any:
-        """The saved rule set (``W/rules``); re-read only when the file changes, so a save
-        applies at the next call without parsing YAML on every request."""
-        from recsys_core.strategy.rules_store import CURRENT, load_rules, rules_dir
-
-        path = rules_dir(self.workspace) / CURRENT
-        try:
-            stat = path.stat()
-            key: tuple[int, int, int] | None = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        except FileNotFoundError:
-            key = None
-        cached = self.__dict__.get("_rules_cache")
-        if cached is None or cached[0] != key:
-            cached = self.__dict__["_rules_cache"] = (key, load_rules(self.workspace))
-        return cached[1]
-
-    def _rule_lookup(self) -> Any:
-        from recsys_core.strategy.rules import ProductLookup
-
-        lookup = self.__dict__.get("_lookup")
-        if lookup is None:
-            lookup = self.__dict__["_lookup"] = ProductLookup(self.services.shop.products)
-        return lookup
+        """The saved rule set (``W/rules``), shared with the chat's tools (re-read when the file changes)."""
+        return self.services.live_rules()
 
     def search(self, query: str, *, k: int = 10, filters: Any = None, explain: bool = False,
                user_id: str | None = None) -> list[Any]:
         """Hybrid search with the saved business rules applied after fusion (shown in the trace);
         with ``user_id``, personalised by the user's content profile from the recommender."""
         user_vector = self.recommender.profile_vector(user_id) if user_id else None
-        rules = self.live_rules()
-        hooks = None
-        if rules.rules:
-            from recsys_core.strategy.rule_hooks import SearchRulesHook
-            from recsys_core.strategy.rules import RuleContext
-
-            hooks = [SearchRulesHook(rules, self._rule_lookup(), RuleContext(surface="search"))]
+        hooks = self.services.search_rule_hooks()
         return list(
             self.searcher.search(query, k=k, filters=filters, explain=explain, rules=hooks, user_vector=user_vector)
         )
@@ -294,24 +271,21 @@ class ShelfwiseService:
         """
         from dataclasses import replace
 
+        from assistant.agent.services import RULE_DEPTH
+
         rules = self.live_rules()
         flt = dict(filters or {}) or None
         if not rules.rules:
             return list(self.recommender.recommend(user_id, k=k, filters=flt))
-        from recsys_core.strategy.rule_hooks import recommendation_rule_scores
-        from recsys_core.strategy.rules import RuleContext
-
         recs = list(self.recommender.recommend(user_id, k=max(k, RULE_DEPTH), filters=flt))
-        outcome, _ = recommendation_rule_scores(
-            [(r.item_id, r.score) for r in recs], rules, RuleContext(surface="recommendations"), self._rule_lookup()
-        )
+        ranking, rule_effects = self.services.rerank_recommendations([(r.item_id, r.score) for r in recs])
         by_id = {r.item_id: r for r in recs}
         out = []
-        for position, (item, score) in enumerate(outcome.ranking[:k]):
+        for position, (item, score) in enumerate(ranking[:k]):
             rec = by_id.get(item) or self.recommender.explain(user_id, item)
             contributions = dict(rec.contributions)
             contributions["rules"] = contributions.get("rules", 0.0) + (float(score) - rec.score)
-            effects = [e.describe() for e in outcome.effects.get(item, [])]
+            effects = rule_effects.get(item, [])
             evidence = {**rec.evidence, "rules": effects} if effects else rec.evidence
             out.append(replace(rec, rank=position + 1, score=float(score), contributions=contributions, evidence=evidence))
         return out
@@ -384,4 +358,9 @@ class ShelfwiseService:
             for user, items in users.items():
                 model.add_events(user, items)
             self.live_events += len(rows)
+        if log.isEnabledFor(logging.INFO):  # user ids are logged by pseudonym only
+            from recsys_core.privacy import Pseudonymizer
+
+            alias = Pseudonymizer(self.workspace)
+            log.info("%d live events accepted for %s", len(rows), ", ".join(alias(u) for u in sorted(users)))
         return {"accepted": len(rows), "users": sorted(users), "live_events": self.live_events}

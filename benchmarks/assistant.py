@@ -38,34 +38,39 @@ def _services(workspace: str | None) -> ShopServices:
     return ShopServices(Path(tempfile.mkdtemp(prefix="shelfwise-bench-")), shop=shop)
 
 
-def tune(svc: ShopServices) -> float:
-    """Pick the KB similarity threshold maximising correct cite-or-decline on the dev cases."""
-    cases = [c for c in load_cases(split="dev") if c.intent == "kb_answer"]
-    kb = svc.knowledge_base
-    tops = [(c, kb.retrieve(c.q, k=1)) for c in cases]
-    scores: dict[float, float] = {}
-    print(f"{'threshold':>9} {'correct':>7}")
-    for t in [x / 100 for x in range(20, 81, 2)]:
-        ok = 0
-        for c, passages in tops:
-            answered = bool(passages) and passages[0].similarity >= t and passages[0].overlap >= kb.min_overlap
-            if c.decline:
-                ok += not answered
-            else:
-                accepted = [c.doc] if isinstance(c.doc, str) else (c.doc or [])
-                ok += answered and passages[0].doc_id in accepted
-        score = ok / len(tops)
-        print(f"{t:9.2f} {score:7.3f}")
-        scores[t] = score
+def _plateau_middle(scores: dict[float, float]) -> tuple[float, float, float, float]:
+    """(chosen, best score, plateau low, plateau high): the middle of the best range is the least
+    sensitive to the exact cut."""
     top = max(scores.values())
     plateau = sorted(t for t, v in scores.items() if v == top)
-    chosen = plateau[len(plateau) // 2]  # middle of the best range: least sensitive to the exact cut
-    print(f"best dev accuracy {top:.3f} for thresholds {plateau[0]:.2f}..{plateau[-1]:.2f}; chosen {chosen:.2f}")
-    for c, passages in tops:
-        p = passages[0]
+    return plateau[len(plateau) // 2], top, plateau[0], plateau[-1]
+
+
+def tune(svc: ShopServices) -> tuple[float, float]:
+    """Pick the KB similarity, then the IDF-coverage threshold, maximising correct cite-or-decline on dev."""
+    cases = [c for c in load_cases(split="dev") if c.intent == "kb_answer"]
+    kb = svc.knowledge_base
+    tops = [(c, kb.retrieve(c.q, k=1)[0]) for c in cases]
+
+    def accuracy(min_sim: float, min_cov: float) -> float:
+        ok = 0
+        for c, p in tops:
+            answered = p.similarity >= min_sim and p.overlap >= kb.min_overlap and p.coverage >= min_cov
+            accepted = [c.doc] if isinstance(c.doc, str) else (c.doc or [])
+            ok += (not answered) if c.decline else (answered and p.doc_id in accepted)
+        return ok / len(tops)
+
+    sims = {t / 100: accuracy(t / 100, 0.0) for t in range(20, 81, 2)}
+    min_sim, top, lo, hi = _plateau_middle(sims)
+    print(f"similarity threshold (coverage off): best dev accuracy {top:.3f} for {lo:.2f}..{hi:.2f}; chosen {min_sim:.2f}")
+    covs = {t / 100: accuracy(min_sim, t / 100) for t in range(0, 61, 2)}
+    min_cov, top, lo, hi = _plateau_middle(covs)
+    print(f"coverage threshold at similarity {min_sim:.2f}: best dev accuracy {top:.3f} for {lo:.2f}..{hi:.2f}; "
+          f"chosen {min_cov:.2f}")
+    for c, p in tops:
         print(f"  {'DECLINE' if c.decline else str(c.doc):<26} top={p.doc_id:<26} sim={p.similarity:.3f} "
-              f"overlap={p.overlap}  {c.q}")
-    return chosen
+              f"overlap={p.overlap} coverage={p.coverage:.2f}  {c.q}")
+    return min_sim, min_cov
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--llm", help="backend spec (default: $SHELFWISE_LLM or smollm)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads for the local model")
     ap.add_argument("--split", default="all", choices=["all", "dev", "test"])
-    ap.add_argument("--tune", action="store_true")
+    ap.add_argument("--tune", action="store_true", help="choose the KB decline thresholds on the dev cases")
     args = ap.parse_args(argv)
 
     svc = _services(args.workspace)
@@ -103,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = {"intent_accuracy": ">= 0.95", "faithfulness": "= 1.00", "citation_accuracy": ">= 0.90",
                "correct_decline_rate": ">= 0.90", "latency_p50_s": "<= 3", "latency_p95_s": "<= 8"}
     for key in ("intent_accuracy", "fact_correctness", "faithfulness", "citation_accuracy", "correct_decline_rate",
-                "false_decline_rate", "guard_fallback_rate", "llm_answers", "latency_p50_s", "latency_p95_s"):
+                "false_decline_rate", "guard_fallback_rate", "llm_tried", "llm_answers", "llm_answer_rate", "latency_p50_s", "latency_p95_s"):
         row = [summary[key], by_split["dev"][key], by_split["test"][key]]
         print(f"{key:<24}" + "".join(f"{'-' if v is None else v:>10}" for v in row) + f"   {targets.get(key, '')}")
     print(f"guard rejections by check (LLM wordings): {summary['guard_reasons'] or 'none'}")

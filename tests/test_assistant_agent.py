@@ -261,3 +261,55 @@ def test_affirming_or_echoing_the_question_is_rejected(services: ShopServices, q
     ans = Assistant(services, FakeListChatModel(responses=[reply])).ask(question)
     assert not ans.declined and ans.citations  # answerable: the guard, not a decline, stops the reply
     assert ans.source == "template" and ans.answer != reply and ans.guard["ok"] is False
+
+
+def test_chat_tools_apply_saved_rules(shop, tmp_path: Path) -> None:
+    """A pin and a bury saved in W/rules change the chat's recommendations and search like the API's."""
+    from recsys_core.strategy.rules_store import parse_rules, save_rules
+
+    svc = ShopServices(tmp_path, shop=shop)
+    a = Assistant(svc, None)
+    before = a.ask("recommend something for user 17", session="r1").facts["results"]
+    top, pinned = before[0]["item_id"], before[-1]["item_id"]
+    hits = a.ask("show me tents", session="r2").facts["results"]
+    buried_hit = hits[0]["item_id"]
+    save_rules(tmp_path, parse_rules({"rules": [
+        {"id": "pin-last", "action": "pin", "target": {"item_ids": [pinned]}, "position": 1},
+        {"id": "bury-top", "action": "bury", "target": {"item_ids": [top, buried_hit]}, "multiplier": 0.01},
+    ]}), "test")
+    after = a.ask("recommend something for user 17", session="r3").facts
+    ids = [r["item_id"] for r in after["results"]]
+    assert ids[0] == pinned and top not in ids[:3]
+    for row in after["results"]:  # components still sum to the score, the rules part shown
+        assert abs(sum(row["components"].values()) - row["score"]) < 1e-3
+    assert after["rule_effects"]
+    moved = a.ask("show me tents", session="r4").facts["results"]
+    assert moved[0]["item_id"] != buried_hit
+
+
+def test_guard_rejects_a_figure_that_changed_its_unit(services: ShopServices) -> None:
+    facts = {"passage": "You can cancel an order within 1 hour of placing it.", "chunk_id": "order-cancellation#0"}
+    assert check_answer("Cancel an order on a 1 to 1 order only.", facts, services.lexicon).numbers == ["1 order"]
+    assert check_answer("You can cancel an order within 1 hour.", facts, services.lexicon).ok
+    # a chunk id's number is not a figure the answer may use
+    assert check_answer("It is 3 of them.", {"chunk_id": "privacy-policy#3"}, services.lexicon).numbers == ["3"]
+
+
+def test_structured_results_are_not_sent_to_the_model(services: ShopServices) -> None:
+    llm = FakeListChatModel(responses=["P00001 is great and costs $1."] * 3)
+    a = Assistant(services, llm)
+    ans = a.ask("recommend something for user 17", session="skip")
+    assert ans.source == "template" and ans.guard.get("skipped") and llm.i == 0
+    short = a.ask("is P00010 in stock?", session="skip2")
+    assert llm.i == 1 and short.source == "template" and short.guard["unsupported_ids"] == ["P00001"]
+
+
+def test_guard_rejects_added_negations_and_absolutes(services: ShopServices) -> None:
+    facts = {"passage": "You can cancel an order within 1 hour of placing it. We accept Visa and PayPal."}
+
+    def fluency(text: str) -> list[str]:
+        return check_answer(text, facts, services.lexicon, min_word_support=0.0).fluency
+
+    assert "adds a negation" in fluency("No, you can't cancel an order within 1 hour.")
+    assert "adds all" in fluency("We accept all cards, Visa and PayPal, within 1 hour.")
+    assert fluency("You can cancel an order within 1 hour of placing it.") == []

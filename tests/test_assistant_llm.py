@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,6 +13,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from assistant.llm import LLMConfig, LLMConfigError, LLMUnavailableError, build_chat_model
 from assistant.llm import smollm as smollm_mod
+from assistant.llm.constrain import CONNECTIVES
 
 
 def test_parse_specs() -> None:
@@ -122,6 +124,34 @@ def test_real_smollm_generates_and_streams() -> None:
     assert len(pieces) >= 2 and "".join(p.content for p in pieces).strip()
     cache = LLMConfig().cache_dir / smollm_mod.CACHE_NAME
     assert (cache / "model.safetensors").exists() and (cache / "tokenizer.json").exists()
+
+
+@pytest.mark.slow
+def test_grounded_decoding_uses_only_the_facts_vocabulary() -> None:
+    """With ``grounding``, every generated token is a facts token, a connective or an end token;
+    without it the same prompt is free to use others (so the constraint is what holds it)."""
+    from langchain_core.messages import HumanMessage
+
+    from assistant.llm.constrain import AllowedVocabulary
+
+    model = build_chat_model(LLMConfig(kind="smollm", max_new_tokens=24, threads=1)).load()
+    facts = "P00010 Alpenglow Sleeping Pad (Alpenglow, outdoor): $83.99, 40 in stock."
+    allowed = set(AllowedVocabulary(model._tokenizer).ids_for(facts))
+    assert model._tokenizer(" Amazon", add_special_tokens=False)["input_ids"][0] not in allowed
+    prompt = [HumanMessage(f"FACTS: {facts}\nWrite a long product review of P00010 with its rating.")]
+    inputs = model._inputs(prompt)
+    out = model._model.generate(**model._generate_kwargs(inputs, 24, grounding=facts))
+    generated = out[0][inputs["input_ids"].shape[1]:].tolist()
+    assert generated and set(generated) <= allowed  # the exact property, on the ids themselves
+    vocab_words = set(re.findall(r"[a-z]+", facts.lower())) | set(CONNECTIVES)
+
+    def foreign(text: str) -> set[str]:
+        return set(re.findall(r"[a-z]+", text.lower())) - vocab_words
+
+    grounded = str(model.invoke(prompt, grounding=facts, one_sentence=True).content)
+    free = str(model.invoke(prompt).content)
+    assert grounded.strip() and len(foreign(grounded)) <= 1, grounded  # the kwargs reach generate()
+    assert len(foreign(free)) >= 3, free  # unconstrained, the model wanders off the facts
 
 
 def test_public_names_pinned() -> None:

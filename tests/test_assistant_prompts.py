@@ -41,3 +41,16 @@ def test_invalid_files_rejected(tmp_path: Path) -> None:
         load_prompt("p", tmp_path)
     with pytest.raises(PromptError, match="not found"):
         load_prompt("missing", tmp_path)
+
+
+def test_examples_become_earlier_turns(tmp_path) -> None:
+    from assistant.prompts import chat_messages, load_prompt
+
+    (tmp_path / "p.yaml").write_text(
+        "version: 1\nvariables: [q]\nsystem: be brief\ntemplate: 'Q: {q}'\n"
+        "examples:\n  - {user: 'Q: {not a placeholder}', assistant: 'A.'}\n", encoding="utf-8")
+    turns = chat_messages(load_prompt("p", tmp_path), q="hi")
+    assert [t.type for t in turns] == ["system", "human", "ai", "human"]
+    assert turns[1].content == "Q: {not a placeholder}" and turns[-1].content == "Q: hi"
+    shipped = load_prompt("answer")
+    assert shipped.examples and "{facts}" in shipped.template

@@ -22,8 +22,9 @@ from assistant.agent.plan import plan_call
 from assistant.agent.results import ToolResult
 from assistant.agent.services import ShopServices
 from assistant.agent.tools import build_tools
-from assistant.prompts import Prompt, load_prompt
+from assistant.prompts import Prompt, chat_messages, load_prompt
 from recsys_core.errors import ShelfwiseError
+from recsys_core.privacy import ChatLog, redact
 
 
 @dataclass
@@ -54,8 +55,10 @@ class Assistant:
     """
 
     def __init__(self, services: ShopServices, llm: Any = None, *, tool_calling: bool = False,
-                 memory: SessionMemory | None = None, prompt: Prompt | None = None):
+                 memory: SessionMemory | None = None, prompt: Prompt | None = None,
+                 chat_log: ChatLog | None = None):
         self.services = services
+        self.chat_log = chat_log  # W/logs/chat.jsonl: redacted turns, pseudonymised user ids
         self.llm = llm
         self.tool_calling = tool_calling
         self.memory = memory or SessionMemory()
@@ -64,7 +67,8 @@ class Assistant:
 
     @classmethod
     def for_workspace(cls, workspace: str | Path, llm: Any = None, **kw: Any) -> Assistant:
-        return cls(ShopServices(workspace), llm, memory=SessionMemory(Path(workspace) / "sessions"), **kw)
+        return cls(ShopServices(workspace), llm, memory=SessionMemory(Path(workspace) / "sessions"),
+                   chat_log=ChatLog(workspace), **kw)
 
     # ---- routing and tools -------------------------------------------------------------
     def _route(self, question: str, session: str) -> Route:
@@ -74,7 +78,7 @@ class Assistant:
         if not (self.tool_calling and self.llm is not None and hasattr(self.llm, "bind_tools")):
             return None
         try:
-            msg = self.llm.bind_tools(list(self.tools.values())).invoke(question)
+            msg = self.llm.bind_tools(list(self.tools.values())).invoke(redact(question))  # no PII to the model
         except (NotImplementedError, ShelfwiseError, ValueError):
             return None
         calls = getattr(msg, "tool_calls", None) or []
@@ -96,25 +100,35 @@ class Assistant:
 
     # ---- answering -----------------------------------------------------------------------
     def _phrase(self, question: str, result: ToolResult, template: str) -> tuple[str, str, dict[str, Any]]:
-        """(answer, source, guard report): the LLM's wording if it passes the guard, else the template."""
+        """(answer, source, guard report): the LLM's sentence if it passes the guard, else the template.
+
+        Only short facts (a price, a policy passage, one item's score) go to the model; a structured
+        result (a ranked list, a what-if, a trend table) is answered by its exact template, since a
+        one-sentence summary of it is either incomplete or misleading. Local models decode with the
+        facts' vocabulary only (assistant.llm.constrain); the guard then checks the sentence.
+        """
         if self.llm is None or result.declined or result.error:
             return template, "template", {}
-        system, user = self.prompt.render(question=question, facts=template)
-        from langchain_core.messages import HumanMessage, SystemMessage
-
+        if len(template) > LLM_MAX_FACT_CHARS:
+            return template, "template", {"skipped": f"structured result ({len(template)} characters): exact template"}
+        messages = chat_messages(self.prompt, question=question, facts=template)
+        options: dict[str, Any] = {}
+        if getattr(self.llm, "supports_grounded_decoding", False):  # local model: facts' vocabulary only
+            options = {"grounding": f"{template}\n{question}", "one_sentence": True}
         try:
-            text = str(self.llm.invoke([SystemMessage(system), HumanMessage(user)]).content).strip()
+            text = str(self.llm.invoke(messages, **options).content).strip()
         except ShelfwiseError:
             raise
-        except Exception as exc:  # a flaky server must not lose the answer: the template stands
+        except Exception as exc:  # a flaky or busy backend must not lose the answer: the template stands
             return template, "template", {"ok": False, "llm_error": f"{type(exc).__name__}: {exc}"}
         text = complete_sentences(_ECHO_TAIL.split(text)[0])
         report = check_answer(text, {"facts": result.facts, "template": template}, self.services.lexicon,
                               question=question, min_word_support=MIN_WORD_SUPPORT)
         guard = report.to_dict()
-        if guard["ok"]:
-            return text, "llm", guard
-        return template, "template", guard
+        if not guard["ok"]:
+            return template, "template", guard
+        source = _SOURCE.search(template)
+        return (f"{text} {source.group(0)}" if source else text), "llm", guard
 
     def ask(self, question: str, *, user: str | None = None, session: str = "default") -> Answer:
         """Answer one question; ``user`` is the default user id when the question names none."""
@@ -148,14 +162,26 @@ class Assistant:
             out = Answer(text, intent, [{"tool": result.tool, "args": result.args}], result.facts,
                          result.citations, result.declined, source, guard, r.slots.to_dict())
         out.seconds = round(time.perf_counter() - start, 3)
-        self.memory.remember(session, question, out.answer, r)
+        self._record(session, question, out, r, [user, r.slots.user_id, out.facts.get("user_id")])
         return out
+
+    def _record(self, session: str, question: str, out: Answer, r: Route, user_ids: list[Any]) -> None:
+        """Session memory and the chat log: PII redacted, users known by pseudonym only."""
+        ids = [str(u) for u in user_ids if u]
+        if self.chat_log is None:
+            self.memory.remember(session, question, out.answer, r)
+            return
+        aliases = self.chat_log.pseudonyms(ids)
+        self.memory.remember(session, question, out.answer, r, users=sorted(set(aliases.values())))
+        self.chat_log.append(question=question, answer=out.answer, intent=out.intent, session=session, user_ids=ids)
 
     def stream(self, question: str, *, user: str | None = None, session: str = "default") -> Iterator[str]:
         """The answer in pieces. Checked text only: the guard needs the whole answer before any is shown."""
         yield self.ask(question, user=user, session=session).answer
 
 
+LLM_MAX_FACT_CHARS = 240  # longer templates are structured results: answered by the template alone
+_SOURCE = re.compile(r"\(source: [^()]*\)$")
 _ECHO_TAIL = re.compile(r"\n\s*(?:QUESTION|FACTS|ANSWER)\s*:")
 
 

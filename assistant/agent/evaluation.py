@@ -135,7 +135,7 @@ def guard_reasons(results: list[CaseResult]) -> dict[str, int]:
     out: dict[str, int] = {}
     for r in results:
         g = r.answer.guard
-        if not g or g.get("ok"):
+        if not g or g.get("ok") or g.get("skipped"):
             continue
         for key in ("unsupported_numbers", "unsupported_ids", "unsupported_names", "unsupported_words", "llm_error"):
             if g.get(key):
@@ -147,7 +147,7 @@ def guard_reasons(results: list[CaseResult]) -> dict[str, int]:
 
 def summarise(results: list[CaseResult]) -> dict[str, Any]:
     secs = np.array([r.seconds for r in results]) if results else np.zeros(0)
-    llm_tried = [r for r in results if r.answer.guard]
+    llm_tried = [r for r in results if r.answer.guard and not r.answer.guard.get("skipped")]
     return {
         "cases": len(results),
         "intent_accuracy": _rate([r.intent_ok for r in results]),
@@ -156,7 +156,9 @@ def summarise(results: list[CaseResult]) -> dict[str, Any]:
         "citation_accuracy": _rate([r.cited_ok for r in results]),
         "correct_decline_rate": _rate([r.decline_ok for r in results if r.case.decline]),
         "false_decline_rate": _rate([r.answer.declined for r in results if r.case.intent == "kb_answer" and not r.case.decline]),
-        "llm_answers": sum(r.answer.source == "llm" for r in results),
+        "llm_tried": len(llm_tried),  # short facts sent to the model (structured results are not)
+        "llm_answers": sum(r.answer.source == "llm" for r in results),  # the model's wording passed the guard
+        "llm_answer_rate": _rate([r.answer.source == "llm" for r in llm_tried]),
         "guard_fallback_rate": _rate([r.answer.source == "template" for r in llm_tried]),
         "latency_p50_s": round(float(np.percentile(secs, 50)), 3) if len(secs) else None,
         "latency_p95_s": round(float(np.percentile(secs, 95)), 3) if len(secs) else None,
@@ -177,5 +179,7 @@ def failures(results: list[CaseResult]) -> list[dict[str, Any]]:
 
 def dump(results: list[CaseResult], path: Path, extra: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {**extra, "summary": summarise(results), "failures": failures(results)}
+    data = {**extra, "summary": summarise(results), "failures": failures(results),
+            "answers": [{"q": r.case.q, "source": r.answer.source, "seconds": round(r.seconds, 3),
+                         "answer": r.answer.answer} for r in results]}
     path.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")

@@ -26,6 +26,34 @@ def strip_instructions(text: str) -> tuple[str, int]:
     return re.sub(r"[ \t]{2,}", " ", cleaned).strip(), n
 
 
+_CHUNK_ID = re.compile(r"[A-Za-z][\w-]*#\d+")
+_WITH_UNIT = re.compile(r"(?<![A-Za-z0-9_#.])(-?\d+(?:,\d{3})*(?:\.\d+)?)[ \t-]*(%|[A-Za-z]+)")
+_NOT_UNITS = frozenset("a an the and or to of in on at by is are was be as it its if so per from than with".split())
+
+
+def _number_units(text: str) -> dict[float, set[str]]:
+    """Each number in ``text`` with the words that follow it ("30 days" -> {30.0: {"days"}})."""
+    out: dict[float, set[str]] = {}
+    for raw, unit in _WITH_UNIT.findall(text):
+        out.setdefault(round(float(raw.replace(",", "")), 4), set()).add(unit.lower()[:4])
+    return out
+
+
+def unit_mismatches(answer: str, facts: str) -> list[str]:
+    """Numbers whose unit changed on the way ("within 1 hour" -> "1 order"): the figure exists in
+    the facts, but never with that word after it, so the sentence means something else."""
+    known = _number_units(facts)
+    bad = []
+    for raw, unit in _WITH_UNIT.findall(answer):
+        word = unit.lower()
+        if word in _NOT_UNITS or word in _FUNCTION_WORDS:
+            continue
+        units = known.get(round(float(raw.replace(",", "")), 4))
+        if units is not None and word[:4] not in units:
+            bad.append(f"{raw} {unit}")
+    return bad
+
+
 def _numbers(text: str) -> set[float]:
     out = set()
     for m in _NUMBER.findall(text):
@@ -114,25 +142,30 @@ class GuardReport:
 
 
 def check_answer(answer: str, facts: Any, lex: Lexicon, *, question: str = "",
-                 min_word_support: float | None = None) -> GuardReport:
+                 min_word_support: float | None = None, need_figure: bool = True) -> GuardReport:
     """Which numbers, ids and shop names in ``answer`` the facts do not support.
 
     With ``min_word_support`` the answer's wording is checked too: if fewer than that share of its
     content words occur in the facts or the question, the unsupported words are reported.
+    ``need_figure=False`` accepts a summary without a figure (the exact figures follow it).
     """
     ftext = facts_text(facts)
     flow = ftext.lower()
-    supported = _numbers(ftext)
+    supported = _numbers(_CHUNK_ID.sub(" ", ftext))  # "privacy-policy#3" supports no figure "3"
     report = GuardReport(fluency=fluency_problems(answer))
     id_rx = re.compile(rf"\b(?:{re.escape(lex.item_prefix)}|{re.escape(lex.user_prefix)})\d+\b")
     for m in id_rx.findall(answer):
         if m not in ftext:
             report.ids.append(m)
-    no_ids = id_rx.sub(" ", answer)
+    for m in _CHUNK_ID.findall(answer):  # a cited chunk ("returns-policy#3") must be one the facts hold
+        if m not in ftext:
+            report.ids.append(m)
+    no_ids = _CHUNK_ID.sub(" ", id_rx.sub(" ", answer))
     for raw in _NUMBER.findall(no_ids):
         value = round(float(raw.replace(",", "")), 4)
         if value not in supported:
             report.numbers.append(raw)
+    report.numbers += unit_mismatches(no_ids, ftext)
     for word in _ORDINAL.findall(answer):  # "ranked first" is a number too
         if _ORDINALS[word.lower()] not in supported:
             report.numbers.append(word)
@@ -149,11 +182,29 @@ def check_answer(answer: str, facts: Any, lex: Lexicon, *, question: str = "",
         missing, support = unsupported_words(answer, ftext)
         if support < min_word_support:
             report.words = missing
-        report.fluency += coverage_problems(answer, ftext, question)
+        report.fluency += coverage_problems(answer, _CHUNK_ID.sub(" ", ftext), question, need_figure=need_figure)
+        report.fluency += polarity_problems(answer, ftext)
     return report
 
 
-def coverage_problems(answer: str, facts: str, question: str) -> list[str]:
+_NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|cannot|without)\b|n't\b", re.I)
+_ABSOLUTE = re.compile(r"\b(?:all|every|always|any|only|each|everything|anything)\b", re.I)
+
+
+def polarity_problems(answer: str, facts: str) -> list[str]:
+    """A negation, or an absolute word ("all", "always", "only"), the facts do not make: a tiny
+    model's favourite way to turn a fact into its opposite while every figure still checks out."""
+    problems = []
+    if _NEGATION.search(answer) and not _NEGATION.search(facts):
+        problems.append("adds a negation")
+    low = set(re.findall(r"[a-z]+", facts.lower()))
+    added = sorted({w.lower() for w in _ABSOLUTE.findall(answer)} - low)
+    if added:
+        problems.append(f"adds {', '.join(added)!s}")
+    return problems
+
+
+def coverage_problems(answer: str, facts: str, question: str, *, need_figure: bool = True) -> list[str]:
     """An answer must carry facts: some fact words beyond the question's, and a figure when the facts have one."""
     problems = []
     asked = {w[:5] for w in _content_words(question)}
@@ -162,6 +213,6 @@ def coverage_problems(answer: str, facts: str, question: str) -> list[str]:
     new_numbers = _numbers(answer) - _numbers(question)
     if not new_words and not new_numbers:
         problems.append("adds nothing from the facts")
-    if _NUMBER.search(facts) and not _NUMBER.search(answer):
+    if need_figure and _NUMBER.search(facts) and not _NUMBER.search(answer):
         problems.append("drops every figure")
     return problems

@@ -48,7 +48,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                       r"\bdamaged\b", r"\bfaulty\b", r"\bcare (?:guide|instructions)\b", r"\bhow (?:do|can) i (?:wash|clean|care)\b",
                       r"\bcan i\b", r"\bdo you (?:offer|accept|ship|have a|allow)\b", r"\bhow long\b", r"\bis there a fee\b", r"\bcustomer service\b",
                       r"\bvoucher", r"\border\b", r"\bcoupon", r"\bwhat are your\b", r"\bdo you\b", r"\bare you\b",
-                      r"\bhow do i\b", r"\bis it possible\b", r"\bopening hours\b")),
+                      r"\bhow do i\b", r"\bis it possible\b", r"\bopening hours\b", r"\bwhich size\b", r"\bwhat sizes?\b",
+                      r"\bsize (?:chart|guide|table)\b", r"\bis there (?:a|an|any) (?:discount|fee|charge|limit|minimum|way)\b")),
     ("search_products", _rx(r"\bfind\b", r"\bsearch\b", r"\bshow me\b", r"\blooking for\b", r"\bdo you (?:sell|have)\b", r"\bi need\b",
                             r"\bi want\b", r"\bany\b.{0,40}\bunder\b", r"\bbest\b.{0,30}\bfor\b", r"\bcheap\b", r"\bunder \$?\d")),
     ("chit_chat", _rx(r"^\s*(?:hi|hello|hey|thanks|thank you|good (?:morning|afternoon|evening)|bye|who are you|what can you do|help)\b")),
@@ -66,7 +67,12 @@ class Route:
     matched: list[str] = field(default_factory=list)  # pattern families that matched, for the trace
 
 
-def _needs_met(intent: str, slots: Slots) -> bool:
+_CHANGE = re.compile(r"\b(?:boost|bury|buri|pin|demot|promot|discount|price|rule|re-?rank|weight)|%", re.I)
+
+
+def _needs_met(intent: str, slots: Slots, text: str) -> bool:
+    if intent == "whatif":  # "what happens if I miss a delivery" is a policy question, not a simulation
+        return bool(_CHANGE.search(text) or slots.percent is not None)
     if intent == "compare":
         return len(slots.item_ids) >= 2
     if intent == "lookup_product":  # "how much does a return label cost" is a policy question
@@ -83,7 +89,7 @@ def route(text: str, lex: Lexicon, previous: Route | None = None) -> Route:
         if not non_followup or len(text.split()) <= 6:
             return Route(previous.intent, slots.merged_over(previous.slots), followup=True, matched=matched)
     for name in matched:
-        if _needs_met(name, slots):
+        if _needs_met(name, slots, text):
             return Route(_refine(name, slots, text), slots, matched=matched)
     if slots.item_ids and not slots.user_id:
         return Route("lookup_product", slots, matched=matched)
@@ -98,7 +104,8 @@ def _refine(intent: str, slots: Slots, text: str) -> str:
     """Small corrections where one keyword family shadows another."""
     if intent == "kb_answer" and slots.item_ids and re.search(r"\b(?:price|stock|cost)\b", text, re.I):
         return "lookup_product"
-    if intent == "kb_answer" and re.search(r"\bdo you (?:sell|stock|carry|have any)\b(?! (?:my|your|our) )", text, re.I):
+    if (intent == "kb_answer" and re.search(r"\bdo you (?:sell|stock|carry|have any)\b(?! (?:my|your|our) )", text, re.I)
+            and not re.search(r"\bsizes?\b", text, re.I)):
         return "search_products"
     if intent == "recommend_for_user" and re.search(r"\bpromotion|\bpromo\b|\bcampaign", text, re.I):
         return "propose_promotions"

@@ -19,6 +19,8 @@ from assistant.agent.lexicon import Lexicon
 from recsys_core.data.shop import ShopData
 from recsys_core.errors import ShelfwiseError
 
+RULE_DEPTH = 200  # recommendation candidates re-ranked by the saved business rules
+
 
 class ShopServices:
     """Lazy handles on one workspace's store, lexicon, search, knowledge base and analytics."""
@@ -82,6 +84,48 @@ class ShopServices:
         from assistant.agent.recommender import load_recommender
 
         return load_recommender(self.workspace, self.shop)
+
+    # ---- saved business rules (W/rules): the chat, the API and the UI rank with the same ones ----
+    def live_rules(self) -> Any:
+        """The saved rule set; re-read only when its file changes, so a save applies at the next call."""
+        from recsys_core.strategy.rules_store import CURRENT, load_rules, rules_dir
+
+        path = rules_dir(self.workspace) / CURRENT
+        try:
+            stat = path.stat()
+            key: tuple[int, int, int] | None = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            key = None
+        cached = self.__dict__.get("_rules_cache")
+        if cached is None or cached[0] != key:
+            cached = self.__dict__["_rules_cache"] = (key, load_rules(self.workspace))
+        return cached[1]
+
+    @cached_property
+    def rule_lookup(self) -> Any:
+        from recsys_core.strategy.rules import ProductLookup
+
+        return ProductLookup(self.shop.products)
+
+    def search_rule_hooks(self) -> list[Any] | None:
+        """The saved rules as a search hook (None when there are none)."""
+        rules = self.live_rules()
+        if not rules.rules:
+            return None
+        from recsys_core.strategy.rule_hooks import SearchRulesHook
+        from recsys_core.strategy.rules import RuleContext
+
+        return [SearchRulesHook(rules, self.rule_lookup, RuleContext(surface="search"))]
+
+    def rerank_recommendations(self, ranked: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], dict[str, list[str]]]:
+        """``(item, score)`` pairs re-ranked by the saved rules, and each moved item's rule effects."""
+        from recsys_core.strategy.rule_hooks import recommendation_rule_scores
+        from recsys_core.strategy.rules import RuleContext
+
+        outcome, _ = recommendation_rule_scores(ranked, self.live_rules(), RuleContext(surface="recommendations"),
+                                                self.rule_lookup)
+        effects = {item: [e.describe() for e in found] for item, found in outcome.effects.items() if found}
+        return [(str(i), float(s)) for i, s in outcome.ranking], effects
 
     @cached_property
     def segments(self) -> Any:

@@ -46,7 +46,7 @@ def search_products(svc: ShopServices, query: str, k: int = 5, price_min: float 
 
     filters = SearchFilters(price_min=price_min, price_max=price_max, categories=tuple(categories or ()),
                             brands=tuple(brands or ()))
-    hits = svc.searcher.search(query, k=k, filters=filters, explain=True)
+    hits = svc.searcher.search(query, k=k, filters=filters, explain=True, rules=svc.search_rule_hooks())
     rows = []
     for h in hits:
         t = h.trace
@@ -58,12 +58,36 @@ def search_products(svc: ShopServices, query: str, k: int = 5, price_min: float 
                       [r["item_id"] for r in rows])
 
 
+def _with_live_rules(svc: ShopServices, user_id: str, k: int) -> list[Any]:
+    """The user's top ``k`` with the saved business rules applied, as the API and UI rank them.
+
+    A rule's score change is the ``rules`` component, so the components still sum to the score."""
+    from assistant.agent.recommender import Scored
+    from assistant.agent.services import RULE_DEPTH
+
+    if not svc.live_rules().rules:
+        return list(svc.recommender.recommend(user_id, k=k))
+    recs = {r.item_id: r for r in svc.recommender.recommend(user_id, k=max(k, RULE_DEPTH))}
+    ranking, effects = svc.rerank_recommendations([(i, r.score) for i, r in recs.items()])
+    out = []
+    for position, (item, score) in enumerate(ranking[:k], start=1):
+        rec = recs.get(item) or svc.recommender.explain(user_id, item)  # a pinned item from outside the top
+        components = dict(rec.components)
+        components["rules"] = round(components.get("rules", 0.0) + score - rec.score, 4)
+        out.append(Scored(item, position, round(score, 4), components,
+                          rec.evidence + [f"rule {e}" for e in effects.get(item, [])], rec.source))
+    return out
+
+
 def recommend_for_user(svc: ShopServices, user_id: str, k: int = 5) -> ToolResult:
     """Top-k items for a user with each item's score components (they sum to the score)."""
-    recs = svc.recommender.recommend(user_id, k=k)
+    recs = _with_live_rules(svc, user_id, k)
     rows = [{**_product_brief(svc, r.item_id), "rank": r.rank, "score": r.score, "components": r.components}
             for r in recs]
     facts = {"user_id": user_id, "model": svc.recommender.name, "results": rows}
+    rule_effects = {r.item_id: [e for e in r.evidence if e.startswith("rule ")] for r in recs}
+    if any(rule_effects.values()):
+        facts["rule_effects"] = {i: e for i, e in rule_effects.items() if e}
     return ToolResult("recommend_for_user", {"user_id": user_id, "k": k}, facts, [r["item_id"] for r in rows])
 
 
@@ -80,7 +104,7 @@ def explain_ranking(svc: ShopServices, item_id: str, user_id: str | None = None,
     if not query:
         raise UnknownIdError("user", None, "the question (name a user id or a search query)")
     depth = 200
-    hits = svc.searcher.search(query, k=depth, explain=True)
+    hits = svc.searcher.search(query, k=depth, explain=True, rules=svc.search_rule_hooks())
     hit = next((h for h in hits if h.item_id == item_id), None)
     facts = {**_product_brief(svc, item_id), "query": query, "rank": hit.rank if hit else None,
              "searched_top": depth}

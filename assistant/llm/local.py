@@ -14,11 +14,14 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from assistant.llm.errors import LLMUnavailableError
+from assistant.llm.errors import LLMBusyError, LLMUnavailableError
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "user"}
 _LOADED: dict[str, tuple[Any, Any]] = {}  # one copy of each model per process
 _LOAD_LOCK = threading.Lock()
+# one generation at a time per process: it is CPU-bound, so concurrent ones only split the same
+# cores (and their KV caches pile up in memory); later callers queue for up to queue_timeout_s
+_GENERATE_LOCK = threading.Lock()
 
 
 def load_local(model_dir: Path) -> tuple[Any, Any]:
@@ -39,7 +42,7 @@ def load_local(model_dir: Path) -> tuple[Any, Any]:
             raise LLMUnavailableError(f"local models need transformers and torch: pip install transformers torch ({exc})") from exc
         try:
             tokenizer = AutoTokenizer.from_pretrained(model_dir)
-            model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+            model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, use_safetensors=True)
         except Exception as exc:
             raise LLMUnavailableError(f"could not load the model in {model_dir}: {exc}") from exc
         model.eval()
@@ -63,8 +66,11 @@ class LocalChatModel(BaseChatModel):
     temperature: float = 0.0
     repetition_penalty: float = 1.15
     threads: int | None = None
+    queue_timeout_s: float = 5.0
     _model: Any = PrivateAttr(default=None)
     _tokenizer: Any = PrivateAttr(default=None)
+    _vocabulary: Any = PrivateAttr(default=None)
+    supports_grounded_decoding: bool = True  # invoke(..., grounding=TEXT, one_sentence=True)
 
     @property
     def _llm_type(self) -> str:
@@ -86,9 +92,22 @@ class LocalChatModel(BaseChatModel):
         chat = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
         return self._tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt", return_dict=True)
 
-    def _generate_kwargs(self, inputs: Any, max_new_tokens: int | None) -> dict[str, Any]:
+    def _generate_kwargs(self, inputs: Any, max_new_tokens: int | None, grounding: str | None = None,
+                         one_sentence: bool = False) -> dict[str, Any]:
+        """generate() arguments; ``grounding`` restricts the vocabulary to that text's tokens plus
+        connective words (see assistant.llm.constrain); ``one_sentence`` stops at the first full stop."""
         kw: dict[str, Any] = dict(inputs)
         kw["max_new_tokens"] = max_new_tokens or self.max_new_tokens
+        if grounding:
+            from transformers import LogitsProcessorList
+
+            if self._vocabulary is None:
+                from assistant.llm.constrain import AllowedVocabulary
+
+                self._vocabulary = AllowedVocabulary(self._tokenizer)
+            kw["logits_processor"] = LogitsProcessorList([self._vocabulary.processor(grounding)])
+        if one_sentence:
+            kw.update(stop_strings=[". ", ".\n", "!", "?"], tokenizer=self._tokenizer)
         kw["repetition_penalty"] = self.repetition_penalty
         kw["pad_token_id"] = self._tokenizer.pad_token_id or self._tokenizer.eos_token_id
         if self.temperature > 0:
@@ -96,6 +115,10 @@ class LocalChatModel(BaseChatModel):
         else:
             kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         return kw
+
+    def _acquire(self) -> None:
+        if not _GENERATE_LOCK.acquire(timeout=self.queue_timeout_s):
+            raise LLMBusyError(f"the local model was busy for {self.queue_timeout_s:g} s with other requests")
 
     def _set_threads(self) -> None:
         import torch
@@ -108,9 +131,14 @@ class LocalChatModel(BaseChatModel):
         import torch
 
         inputs = self._inputs(messages)
-        self._set_threads()
-        with torch.inference_mode():
-            out = self._model.generate(**self._generate_kwargs(inputs, kwargs.get("max_new_tokens")))
+        self._acquire()
+        try:
+            self._set_threads()
+            with torch.inference_mode():
+                out = self._model.generate(**self._generate_kwargs(
+                    inputs, kwargs.get("max_new_tokens"), kwargs.get("grounding"), kwargs.get("one_sentence", False)))
+        finally:
+            _GENERATE_LOCK.release()
         n_in = inputs["input_ids"].shape[1]
         text = self._tokenizer.decode(out[0][n_in:], skip_special_tokens=True)
         text = _cut_at_stop(text, stop).strip()
@@ -126,14 +154,25 @@ class LocalChatModel(BaseChatModel):
         inputs = self._inputs(messages)
         self._set_threads()
         streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
-        kw = self._generate_kwargs(inputs, kwargs.get("max_new_tokens"))
+        kw = self._generate_kwargs(inputs, kwargs.get("max_new_tokens"), kwargs.get("grounding"),
+                                   kwargs.get("one_sentence", False))
 
         def work() -> None:
             with torch.inference_mode():
                 self._model.generate(**kw, streamer=streamer)
 
+        self._acquire()
         worker = threading.Thread(target=work, daemon=True)
-        worker.start()
+        try:
+            worker.start()
+            yield from self._pieces(streamer, stop, run_manager)
+        finally:
+            worker.join()
+            _GENERATE_LOCK.release()
+
+    @staticmethod
+    def _pieces(streamer: Any, stop: list[str] | None,
+                run_manager: CallbackManagerForLLMRun | None) -> Iterator[ChatGenerationChunk]:
         so_far = ""
         for piece in streamer:
             if not piece:
@@ -149,4 +188,3 @@ class LocalChatModel(BaseChatModel):
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
-        worker.join()
