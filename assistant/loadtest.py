@@ -72,14 +72,18 @@ class ServerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = Path(tempfile.mkstemp(prefix="shelfwise-load-serve-", suffix=".log")[1])
         self.startup_seconds = 0.0
+        self._launched = 0.0
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> ServerProcess:
-        import httpx
+        """Launch the server and wait until /health answers ok."""
+        return self.launch().wait_healthy()
 
+    def launch(self) -> ServerProcess:
+        """Start the child process without waiting (several servers can then start together)."""
         self.port = free_port(self.host)
         cmd = [
             *_serve_command(),
@@ -102,11 +106,19 @@ class ServerProcess:
             "ANONYMIZED_TELEMETRY": "False",
             "TOKENIZERS_PARALLELISM": "false",
         }
+        if self.llm:
+            env["SHELFWISE_LLM"] = self.llm
         env.pop("SHELFWISE_API_TOKEN", None)  # loopback: open, so the clients need no token
-        start = time.perf_counter()
+        self._launched = time.perf_counter()
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        while time.perf_counter() - start < self.startup_timeout:
+        return self
+
+    def wait_healthy(self) -> ServerProcess:
+        import httpx
+
+        assert self.proc is not None, "launch() first"
+        while time.perf_counter() - self._launched < self.startup_timeout:
             if self.proc.poll() is not None:
                 raise LoadTestError(
                     f"server exited with {self.proc.returncode} while starting:\n{self.log_tail()}"
@@ -114,7 +126,7 @@ class ServerProcess:
             try:
                 r = httpx.get(self.url + "/health", timeout=5.0)
                 if r.status_code == 200 and r.json().get("status") == "ok":
-                    self.startup_seconds = time.perf_counter() - start
+                    self.startup_seconds = time.perf_counter() - self._launched
                     return self
             except httpx.HTTPError:
                 pass

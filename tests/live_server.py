@@ -2,32 +2,21 @@
 
 Template answers (no local LLM) and a high per-client rate limit (``SHELFWISE_RATE_LIMIT``), so
 generated traffic exercises the routes rather than the limiter; everything else is the server
-exactly as users start it.
+exactly as users start it (``assistant.loadtest.ServerProcess``, shared with the load benchmark).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from assistant.loadtest import ServerProcess, free_port
+
 OPEN_RATE = "100000/60"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["OPEN_RATE", "free_port", "served", "serving", "snapshot"]
 
 
 @contextmanager
@@ -40,79 +29,20 @@ def served(workspace: Path, *, timeout: float = 300.0) -> Iterator[str]:
 @contextmanager
 def serving(workspaces: list[Path], *, timeout: float = 300.0) -> Iterator[list[str]]:
     """One server per workspace, started together (start-up is mostly model loading)."""
-    env = {
-        **os.environ,
-        "SHELFWISE_RATE_LIMIT": OPEN_RATE,
-        "SHELFWISE_LLM": "template",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "TOKENIZERS_PARALLELISM": "false",
-    }
-    env.pop("SHELFWISE_API_TOKEN", None)  # loopback without a token: open
-    started: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+    servers = [ServerProcess(w, llm="template", rate_limit=OPEN_RATE, startup_timeout=timeout) for w in workspaces]
     try:
-        for workspace in workspaces:
-            port = free_port()
-            log = Path(tempfile.mkstemp(prefix="shelfwise-serve-", suffix=".log")[1])
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "assistant.cli",
-                        "serve",
-                        "--workspace",
-                        str(workspace),
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--no-ui",
-                        "--llm",
-                        "template",
-                    ],
-                    cwd=REPO,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            started.append((f"http://127.0.0.1:{port}", proc, log))
-        for url, proc, log in started:
-            _wait_healthy(url, proc, log, timeout)
-        yield [url for url, _, _ in started]
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_healthy()
+        yield [server.url for server in servers]
     finally:
-        for _, proc, log in started:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-            if "Traceback" in log.read_text(
-                errors="replace"
-            ):  # keep the server's side of a failure
-                warnings.warn(f"shelfwise serve logged a traceback; see {log}", stacklevel=1)
-            else:
-                log.unlink(missing_ok=True)
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(
-                f"shelfwise serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
-            )
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(
-        f"shelfwise serve was not healthy after {timeout:.0f} s:\n{log.read_text()[-3000:]}"
-    )
+        for server in servers:
+            server.stop()
+            if server.log_path.exists() and "Traceback" in server.log_tail(10**7):
+                warnings.warn(f"shelfwise serve logged a traceback; see {server.log_path}", stacklevel=1)
+            else:  # keep the server's side of a failure, drop a clean log
+                server.log_path.unlink(missing_ok=True)
 
 
 def snapshot(workspace: Path, skip: tuple[str, ...] = ("logs/",)) -> dict[str, str]:

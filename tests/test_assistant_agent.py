@@ -313,3 +313,13 @@ def test_guard_rejects_added_negations_and_absolutes(services: ShopServices) -> 
     assert "adds a negation" in fluency("No, you can't cancel an order within 1 hour.")
     assert "adds all" in fluency("We accept all cards, Visa and PayPal, within 1 hour.")
     assert fluency("You can cancel an order within 1 hour of placing it.") == []
+
+
+def test_guard_rejects_a_figure_moved_to_other_words(services: ShopServices) -> None:
+    facts = {"template": "Top-10 exposure in office (189 logged lists): Deskly 40.9%, Papyra 19.8%; "
+                         "9 of 40 items never shown."}
+    def numbers(text: str) -> list[str]:
+        return check_answer(text, facts, services.lexicon, min_word_support=0.0).numbers
+
+    assert numbers("In office, 40.9% of items are never shown.") == ["40.9"]
+    assert numbers("Deskly has 40.9% of the exposure; 9 items are never shown.") == []

@@ -54,6 +54,40 @@ def unit_mismatches(answer: str, facts: str) -> list[str]:
     return bad
 
 
+_TOKEN = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?|[A-Za-z]+")
+_LIGHT = frozenset("""a an the and or to of in on at by is are was be as it its if so per from than with for our
+your you we they this that not no yes can will all any""".split())
+
+
+def _context_words(tokens: list[str], i: int, width: int) -> set[str]:
+    near = tokens[max(0, i - width):i] + tokens[i + 1:i + 1 + width]
+    return {t.lower()[:4] for t in near if t.isalpha() and len(t) >= 3 and t.lower() not in _LIGHT}
+
+
+def context_mismatches(answer: str, facts: str) -> list[str]:
+    """Numbers that sit among other words than anywhere in the facts: "Deskly 40.9%" must not
+    become "40.9% of office items never shown". Each answer number's neighbours (3 words each
+    side) that are fact words must include one of that number's neighbours in the facts (4 words
+    each side); words the facts never use (a paraphrase such as "costs") are not evidence either way."""
+    ftoks = _TOKEN.findall(facts)
+    near: dict[float, set[str]] = {}
+    for i, tok in enumerate(ftoks):
+        if not tok[-1].isdigit():
+            continue
+        near.setdefault(round(float(tok.replace(",", "")), 4), set()).update(_context_words(ftoks, i, 4))
+    vocabulary = {t.lower()[:4] for t in ftoks if t.isalpha()}
+    atoks = _TOKEN.findall(answer)
+    bad = []
+    for i, tok in enumerate(atoks):
+        if not tok[-1].isdigit():
+            continue
+        value = round(float(tok.replace(",", "")), 4)
+        mine = _context_words(atoks, i, 3) & vocabulary  # paraphrase words ("costs") are not evidence
+        if value in near and mine and not mine & near[value]:
+            bad.append(tok)
+    return bad
+
+
 def _numbers(text: str) -> set[float]:
     out = set()
     for m in _NUMBER.findall(text):
@@ -184,6 +218,8 @@ def check_answer(answer: str, facts: Any, lex: Lexicon, *, question: str = "",
             report.words = missing
         report.fluency += coverage_problems(answer, _CHUNK_ID.sub(" ", ftext), question, need_figure=need_figure)
         report.fluency += polarity_problems(answer, ftext)
+        # the model's sentence against the template: each figure among the words it had there
+        report.numbers += [n for n in context_mismatches(no_ids, _CHUNK_ID.sub(" ", ftext)) if n not in report.numbers]
     return report
 
 
