@@ -109,8 +109,11 @@ class ShelfwiseService:
         self.searcher.search("warm up", k=1)  # loads the query encoder now, not on the first user query
 
     def _warm_assistant(self) -> None:
-        self.assistant  # noqa: B018
+        assistant = self.assistant
         self.services.knowledge_base  # noqa: B018 - embeds the knowledge base once, at start-up
+        load = getattr(assistant.llm, "load", None)
+        if callable(load):  # a local model's weights load now, not on the first question
+            load()
 
     def reload(self) -> None:
         """Forget every loaded object (after re-ingest, retrain or re-index)."""

@@ -188,6 +188,10 @@ def test_events_with_an_unknown_item_change_nothing(client: TestClient, service:
     bad_type = client.post("/events", json={"events": [{"user_id": "U1", "item_id": "P00001", "type": "refund"}]})
     assert bad_type.status_code == 422 and "events.0.type" in bad_type.json()["message"]
     assert client.post("/events", json={"events": []}).status_code == 422
+    future = client.post("/events", json={"events": [{"user_id": "U0001", "item_id": "P00001",
+                                                      "timestamp": "9999-01-01T00:00:00Z"}]})
+    assert future.status_code == 422 and "not a plausible event time" in future.json()["message"]
+    assert client.get("/health").json()["live_events"] == count
 
 
 # ---- rules, what-if, insights ---------------------------------------------------------------------

@@ -48,6 +48,7 @@ UNCHANGED = [
     "U00017 bought P00042 on 2026-11-30; session S123456 at 10:05:00+02:00",
     "Call us any time",
     "ISBN 978-0-306-40615-7",
+    "3 3 978-0-306-40615-7",  # found by hypothesis: quantities before an ISBN once read as a card
     "0.5-Fluid Ounce nail lacquer",
     "weekly growth 12.5% (95% CI 3.1 to 21.4)",
     "1500 1 HP Direct Screw Drive DC Garage Door Opener",

@@ -33,6 +33,7 @@ class ShopServices:
         self.strategy_engine = strategy_engine  # False: the simpler built-in analytics (fast, for tests)
         self.proposals_source = ""
         self.search_mode = "bm25"
+        self.search_note = ""  # why search is lexical only, when the Chroma index could not be used
 
     @property
     def shop(self) -> ShopData:
@@ -61,7 +62,9 @@ class ShopServices:
             found = open_product_search(self.workspace)
             self.search_mode = "hybrid"
             return found
-        except (ShelfwiseError, ImportError, FileNotFoundError):
+        except (ShelfwiseError, ImportError, FileNotFoundError) as exc:
+            if (self.workspace / "index").exists():  # built but unusable (damaged, server down): say so
+                self.search_note = f"lexical search only: the vector index could not be used ({exc})"
             return HybridSearcher(mode="bm25").fit(self.shop.products, show_progress=False)
 
     @cached_property

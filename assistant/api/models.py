@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Id = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")
 
@@ -90,6 +90,18 @@ class EventIn(_Strict):
     item_id: str = Id
     type: Literal["view", "click", "add_to_cart", "purchase"] = "view"
     timestamp: datetime | None = None
+
+    @field_validator("timestamp")
+    @classmethod
+    def _plausible_time(cls, value: datetime | None) -> datetime | None:
+        """A live event happened now or in the past (not in year 9999, not before 2000)."""
+        if value is None:
+            return None
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        now = datetime.now(UTC)
+        if aware > now + timedelta(days=1) or aware.year < 2000:
+            raise ValueError(f"timestamp {value.isoformat()} is not a plausible event time (2000 .. now)")
+        return value
 
 
 class EventsRequest(_Strict):

@@ -48,7 +48,10 @@ def search(body: SearchRequest, request: Request) -> dict[str, Any]:
         filters = SearchFilters(price_min=f.price_min, price_max=f.price_max, categories=tuple(f.categories),
                                 brands=tuple(f.brands), in_stock=f.in_stock)
     hits = svc.search(body.query, k=body.k, filters=filters, explain=body.explain, user_id=body.user_id)
-    return {"query": body.query, "mode": svc.search_mode, "results": plain(hits)}
+    out = {"query": body.query, "mode": svc.search_mode, "results": plain(hits)}
+    if svc.services.search_note:  # a damaged or unreachable index is never a silent downgrade
+        out["note"] = svc.services.search_note
+    return out
 
 
 @router.post("/recommend", tags=["ranking"], summary="A user's top-k with each item's score components")

@@ -35,8 +35,10 @@ _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])"
 )
-# digits in groups joined by single spaces or dashes; the Luhn and length checks decide
-_CARD = re.compile(r"(?<![\w.,/-])\d(?:[ -]?\d){12,18}(?![\w/]|[.,-]\d)")
+# digits as printed on cards: one run, or groups of 3+ (4-4-4-4, Amex 4-6-5) joined by single spaces
+# or dashes; the Luhn and length checks decide. Groups of 1-2 digits ("3 3 978-0-306-40615-7", an
+# ISBN after two quantities) are not a card layout, however the digits add up.
+_CARD = re.compile(r"(?<![\w.,/-])\d{3,}(?:[ -]\d{3,}){0,5}(?![\w/]|[.,-]\d)")
 _SEP = r"[ .-]"
 _PHONE = re.compile(
     r"(?<![\w+/.-])(?:"
