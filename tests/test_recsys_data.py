@@ -101,9 +101,12 @@ def test_embedding_cache_embeds_only_new_texts(tmp_path):
     b = second.embed(["blue shampoo", "green soap", "red lipstick"])
     assert fake.calls == [2, 1]
     np.testing.assert_array_equal(b[[0, 2]], a[[1, 0]])
-    (tmp_path / "junk.safetensors").write_bytes(b"not a tensor file")
-    with pytest.warns(UserWarning, match="junk.safetensors"):
-        assert second.embed(["green soap"]).shape == (1, 384)
+    (tmp_path / "shard-junk.safetensors").write_bytes(b"not a tensor file")
+    third = TextEmbedder(cache_dir=tmp_path, show_progress=False)  # reads the folder afresh
+    third._model = fake
+    with pytest.warns(UserWarning, match="shard-junk.safetensors"):
+        assert third.embed(["green soap"]).shape == (1, 384)
+    assert fake.calls == [2, 1]  # the damaged file cost nothing: its neighbours were still read
 
 
 def test_item_text_joins_fields_and_skips_blanks():

