@@ -102,6 +102,25 @@ def test_new_user_gets_labelled_popularity_picks(model):
     assert all(r.contributions.get("sequence", 0.0) == 0.0 for r in recs)
 
 
+def test_new_user_is_ranked_by_popularity_even_when_validation_zeroed_it(model):
+    """Validation users all have a history, so the learned popularity and trend weights can be 0;
+    a user with none must still get the popular items (exactly attributed), not an arbitrary order."""
+    saved = dict(model.weights_)
+    try:
+        model.weights_ = {n: (0.0 if n in ("popularity", "trend") else max(w, 0.5)) for n, w in saved.items()}
+        recs = model.recommend("someone-new", k=5)
+        popularity = model.component_scores([np.zeros(0, np.int64)])["popularity"][0]
+        assert [r.score for r in recs] == pytest.approx(sorted(popularity, reverse=True)[:5])  # the most popular
+        for r in recs:
+            assert r.score > 0 and abs(sum(r.contributions.values()) - r.score) < 1e-9
+            assert r.contributions["popularity"] == pytest.approx(r.score)
+        assert model.score([np.zeros(0, np.int64)])[0] == pytest.approx(popularity)  # the batch path agrees
+        known = model.recommend(model.data_.users.id(0), k=3)
+        assert all(r.contributions["popularity"] == 0.0 for r in known)  # users with a history: learned weights
+    finally:
+        model.weights_ = saved
+
+
 def test_new_item_is_reachable_through_text_and_labelled():
     model = _fit()
     text = tiny_text()[[25]] + 0.01  # a new item described like cluster 2's items

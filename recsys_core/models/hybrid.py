@@ -8,7 +8,7 @@ at call time, so appended events count at once without retraining.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,6 +110,18 @@ class HybridRecommender:
     def weight(self, name: str) -> float:
         return 1.0 if name == "rules" else float(self.weights_.get(name, 0.0))
 
+    def weights_for(self, history: np.ndarray, names: Iterable[str]) -> dict[str, float]:
+        """The weights that score a history. A user with no history yet gets only what needs none:
+        the learned popularity/trend weights, or popularity alone when validation (where every
+        user has a history) set both to 0 — never an all-zero, arbitrary ranking."""
+        weights = {n: self.weight(n) for n in names}
+        if len(history) or "popularity" not in weights:
+            return weights
+        cold = {n: (w if n in ("popularity", "trend", "rules") else 0.0) for n, w in weights.items()}
+        if not (cold.get("popularity") or cold.get("trend")):
+            cold["popularity"] = 1.0
+        return cold
+
     def score(self, histories: Histories) -> np.ndarray:
         """Hybrid scores (B, n_items) = sum_c weight_c * score_c."""
         parts = self.component_scores(histories)
@@ -118,6 +130,12 @@ class HybridRecommender:
             w = self.weight(name)
             if w:
                 out += w * values.astype(np.float64)
+        for row, history in enumerate(histories):  # rare: a user with no history yet
+            if len(history) == 0:
+                out[row] = 0.0
+                for name, w in self.weights_for(np.zeros(0, np.int64), parts).items():
+                    if w:
+                        out[row] += w * parts[name][row].astype(np.float64)
         return out
 
     def recommend_batch(self, histories: Histories, k: int = 10) -> np.ndarray:
@@ -166,8 +184,8 @@ class HybridRecommender:
     def _user_scores(self, history: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         parts = {n: v[0].astype(np.float64) for n, v in self.component_scores([history]).items()}
         scores = np.zeros(self.n_items)
-        for name, values in parts.items():
-            scores += self.weight(name) * values
+        for name, w in self.weights_for(history, parts).items():
+            scores += w * parts[name]
         if len(history):
             scores[history] = -np.inf
         return parts, scores
@@ -220,7 +238,7 @@ class HybridRecommender:
     def _describe(self, history: np.ndarray, parts: dict[str, np.ndarray], item: int, rank: int,
                   with_evidence: bool) -> Recommendation:
         raw = {n: float(v[item]) for n, v in parts.items()}
-        contribs = contributions(raw, {n: self.weight(n) for n in raw})
+        contribs = contributions(raw, self.weights_for(history, raw))
         from recsys_core.models.explain import gather_evidence
 
         return Recommendation(
