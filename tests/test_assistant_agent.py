@@ -323,3 +323,31 @@ def test_guard_rejects_a_figure_moved_to_other_words(services: ShopServices) -> 
 
     assert numbers("In office, 40.9% of items are never shown.") == ["40.9"]
     assert numbers("Deskly has 40.9% of the exposure; 9 items are never shown.") == []
+
+
+@pytest.mark.slow
+def test_knowledge_base_reads_its_vectors_from_the_chroma_index(tmp_path: Path) -> None:
+    """With `shelfwise index` built, KB vectors come from the Chroma KB collection (same chunks, same
+    text), and answers are what the in-process embedding gives; a changed document is re-embedded."""
+    import numpy as np
+
+    from assistant.agent import KnowledgeBase
+    from recsys_core.data import ingest
+    from retrieval.indexing import build_index
+    from tests.conftest import tiny_tables, write_tables
+
+    ws = tmp_path / "ws"
+    tables = tiny_tables()
+    ingest(write_tables(tmp_path / "in", tables), ws)
+    build_index(ws, show_progress=False)
+    indexed = ShopServices(ws).knowledge_base
+    assert indexed.from_index_ == len(indexed.chunks_) > 0
+    local = KnowledgeBase(cache_dir=tmp_path / "cache").fit(ShopServices(ws).shop.knowledge_base)
+    np.testing.assert_allclose(indexed.vectors_, local.vectors_, atol=1e-5)
+    question = "how many days do I have to return an item"
+    assert [p.chunk_id for p in indexed.retrieve(question)] == [p.chunk_id for p in local.retrieve(question)]
+    kb = tables["knowledge_base"].copy()
+    kb.loc[0, "body"] = str(kb.loc[0, "body"]) + "\n\nGift wrapping is free on every order."
+    ingest(write_tables(tmp_path / "in2", {**tables, "knowledge_base": kb}), ws)  # store changed, index not
+    stale = ShopServices(ws).knowledge_base
+    assert stale.from_index_ < len(stale.chunks_)  # the changed chunk is embedded afresh, not read stale

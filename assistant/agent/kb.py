@@ -15,13 +15,14 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from retrieval import Chunk, chunk_markdown
+from retrieval import Chunk
 
-MIN_SIMILARITY = 0.54  # middle of the dev plateau 0.48..0.58 (benchmarks/assistant.py --tune)
+MIN_SIMILARITY = 0.58  # middle of the dev plateau 0.50..0.64 (benchmarks/assistant.py --tune)
 MIN_OVERLAP = 1
 MIN_COVERAGE = 0.10  # middle of the dev plateau 0.00..0.18 at MIN_SIMILARITY (benchmarks/assistant.py --tune)
 _STOP = set("""a an the is are was were be been do does did can could i you we our your my me it its of to in on for
@@ -75,17 +76,33 @@ class KnowledgeBase:
         self.min_overlap = min_overlap
         self.min_coverage = min_coverage
 
-    def fit(self, knowledge_base: pd.DataFrame) -> KnowledgeBase:
+    def fit(self, knowledge_base: pd.DataFrame, *, collection: Any = None) -> KnowledgeBase:
+        """Chunk the documents exactly as ``shelfwise index`` does (PII redacted) and take each chunk's
+        vector from the Chroma KB ``collection`` when it holds that chunk's current text; chunks it
+        lacks or holds stale (store changed since indexing), and every chunk without a collection,
+        are embedded here with the same model and text, so both paths give the same vectors."""
         from recsys_core.models.embeddings import TextEmbedder
-        from recsys_core.privacy.redact import redact
+        from retrieval.indexing import kb_documents
 
-        chunks: list[Chunk] = []
-        for row in knowledge_base.itertuples(index=False):  # PII never reaches a passage, hence a prompt
-            chunks.extend(chunk_markdown(str(row.doc_id), redact(str(row.title)), redact(str(row.body))))
+        docs = kb_documents(knowledge_base)
+        chunks = [Chunk(str(d.metadata["doc_id"]), str(d.metadata["doc_title"]), str(d.metadata.get("heading", "")),
+                        int(d.metadata["position"]), d.text) for d in docs]
         self.chunks_ = chunks
         self.embedder_ = TextEmbedder(cache_dir=self.cache_dir, show_progress=False)
-        texts = [f"{c.doc_title}. {c.heading}. {c.text}" for c in chunks]
-        self.vectors_ = self.embedder_.embed(texts) if chunks else np.zeros((0, 384), dtype=np.float32)
+        texts = [d.text for d in docs]
+        self.vectors_ = np.zeros((len(docs), 384), dtype=np.float32)
+        fresh = np.zeros(len(docs), dtype=bool)
+        if collection is not None and docs:
+            from retrieval.chroma_store import load_embeddings
+
+            got = collection.get(ids=[d.doc_id for d in docs], include=["metadatas"])
+            stored = {i: (m or {}).get("content_hash") for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+            fresh = np.array([stored.get(d.doc_id) == d.content_hash() for d in docs])
+            if fresh.any():
+                self.vectors_[fresh] = load_embeddings(collection, [d.doc_id for d, f in zip(docs, fresh, strict=True) if f])
+        if not fresh.all() and docs:
+            self.vectors_[~fresh] = self.embedder_.embed([t for t, f in zip(texts, fresh, strict=True) if not f])
+        self.from_index_ = int(fresh.sum())  # chunks whose vector came from the Chroma collection
         self.words_ = [content_words(t) for t in texts]
         self.title_words_ = [content_words(c.doc_title) for c in chunks]
         self.stems_ = [{_stem(w) for w in ws} for ws in self.words_]

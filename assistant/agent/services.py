@@ -34,6 +34,7 @@ class ShopServices:
         self.proposals_source = ""
         self.search_mode = "bm25"
         self.search_note = ""  # why search is lexical only, when the Chroma index could not be used
+        self.kb_note = ""
 
     @property
     def shop(self) -> ShopData:
@@ -74,7 +75,23 @@ class ShopServices:
 
         cache = (self.workspace / "cache" / "embeddings" if (self.workspace / "store").exists()
                  else default_cache_dir().parent / "embeddings")
-        return KnowledgeBase(cache_dir=cache, **kw).fit(self.shop.knowledge_base)
+        return KnowledgeBase(cache_dir=cache, **kw).fit(self.shop.knowledge_base, collection=self._kb_collection())
+
+    def _kb_collection(self) -> Any:
+        """The Chroma KB collection ``shelfwise index`` built (None: not built or unusable; the
+        knowledge base then embeds its chunks itself, with the same model and text)."""
+        if not (self.workspace / "index").exists():
+            return None
+        try:
+            from retrieval.chroma_store import StoreConfig, get_collection, open_client
+            from retrieval.indexing import read_manifest
+
+            read_manifest(self.workspace)
+            config = StoreConfig.for_workspace(self.workspace)
+            return get_collection(open_client(config), "kb", config)
+        except (ShelfwiseError, ImportError, FileNotFoundError) as exc:
+            self.kb_note = f"knowledge base embedded in process: the index could not be used ({exc})"
+            return None
 
     @cached_property
     def trends(self) -> Any:
