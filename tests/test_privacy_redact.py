@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import recsys_core.privacy as privacy_pkg
@@ -211,8 +213,13 @@ shop_words = st.sampled_from(
 )
 
 
+_REAL_ADDRESS = re.compile(r"(?<![\w$£€.,/#:-])\d{1,5} (?:[A-Z][a-z]+ ){1,4}Road\b")
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(shop_words, min_size=1, max_size=14))
 def test_ordinary_shop_text_is_left_alone(words: list[str]) -> None:
     text = " ".join(words)
+    # the vocabulary can spell a real address ("3 Trail Road"): that one must be redacted, not kept
+    assume(not _REAL_ADDRESS.search(text))
     assert redact(text) == text

@@ -65,7 +65,7 @@ _TAIL = (
     r"(?:,?\s+(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}))?"
 )
 _ADDRESS = re.compile(
-    rf"(?<![\w$£€.,/#-])\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,?\s+(?:{_NAME}\s+){{1,4}}"
+    rf"(?<![\w$£€.,/#:-])\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,?\s+(?:{_NAME}\s+){{1,4}}"  # "10:30" is a time
     rf"(?:{_STRONG_TYPES}|{_WEAK_TYPES})(?![\w-]){_TAIL}"
     r"(?![ \t]+[A-Z][a-z])"  # "3 Bed Street Lamp" is a product title, not an address
 )
