@@ -280,12 +280,15 @@ class ShelfwiseService:
         flt = dict(filters or {}) or None
         if not rules.rules:
             return list(self.recommender.recommend(user_id, k=k, filters=flt))
-        recs = list(self.recommender.recommend(user_id, k=max(k, RULE_DEPTH), filters=flt))
+        # evidence is gathered for the shown items only, not the whole re-ranked depth
+        recs = list(self.recommender.recommend(user_id, k=max(k, RULE_DEPTH), filters=flt, evidence=False))
         ranking, rule_effects = self.services.rerank_recommendations([(r.item_id, r.score) for r in recs])
         by_id = {r.item_id: r for r in recs}
         out = []
         for position, (item, score) in enumerate(ranking[:k]):
-            rec = by_id.get(item) or self.recommender.explain(user_id, item)
+            found = by_id.get(item)
+            rec = (replace(found, evidence=self.recommender.evidence_for(user_id, item)) if found
+                   else self.recommender.explain(user_id, item))
             contributions = dict(rec.contributions)
             contributions["rules"] = contributions.get("rules", 0.0) + (float(score) - rec.score)
             effects = rule_effects.get(item, [])

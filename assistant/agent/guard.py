@@ -185,7 +185,8 @@ def check_answer(answer: str, facts: Any, lex: Lexicon, *, question: str = "",
     """
     ftext = facts_text(facts)
     flow = ftext.lower()
-    supported = _numbers(_CHUNK_ID.sub(" ", ftext))  # "privacy-policy#3" supports no figure "3"
+    figures_text = _CHUNK_ID.sub(" ", ftext)  # "privacy-policy#3" supports no figure "3"
+    supported = _numbers(figures_text)
     report = GuardReport(fluency=fluency_problems(answer))
     id_rx = re.compile(rf"\b(?:{re.escape(lex.item_prefix)}|{re.escape(lex.user_prefix)})\d+\b")
     for m in id_rx.findall(answer):
@@ -216,10 +217,10 @@ def check_answer(answer: str, facts: Any, lex: Lexicon, *, question: str = "",
         missing, support = unsupported_words(answer, ftext)
         if support < min_word_support:
             report.words = missing
-        report.fluency += coverage_problems(answer, _CHUNK_ID.sub(" ", ftext), question, need_figure=need_figure)
+        report.fluency += coverage_problems(answer, figures_text, question, need_figure=need_figure)
         report.fluency += polarity_problems(answer, ftext)
         # the model's sentence against the template: each figure among the words it had there
-        report.numbers += [n for n in context_mismatches(no_ids, _CHUNK_ID.sub(" ", ftext)) if n not in report.numbers]
+        report.numbers += [n for n in context_mismatches(no_ids, figures_text) if n not in report.numbers]
     return report
 
 

@@ -36,7 +36,9 @@ class Scored:
 class Recommender(Protocol):
     name: str
 
-    def recommend(self, user_id: str, k: int = 10) -> list[Scored]: ...
+    def recommend(self, user_id: str, k: int = 10, *, evidence: bool = True) -> list[Scored]: ...
+
+    def with_evidence(self, user_id: str, scored: Scored) -> Scored: ...
 
     def explain(self, user_id: str, item_id: str) -> Scored: ...
 
@@ -92,10 +94,14 @@ class FallbackRecommender:
         return Scored(item_id=str(self.items_[row]), rank=rank, score=round(sum(comps.values()), 4),
                       components=comps, evidence=evidence, source=self.name)
 
-    def recommend(self, user_id: str, k: int = 10) -> list[Scored]:
+    def recommend(self, user_id: str, k: int = 10, *, evidence: bool = True) -> list[Scored]:
+        """Top ``k``; its evidence is cheap, so ``evidence`` changes nothing here."""
         total, pop, aff = self._scores(user_id)
         order = np.argsort(-total, kind="stable")[:k]
         return [self._scored(user_id, int(r), i + 1, pop, aff) for i, r in enumerate(order)]
+
+    def with_evidence(self, user_id: str, scored: Scored) -> Scored:
+        return scored  # recommend() always attaches it
 
     def explain(self, user_id: str, item_id: str) -> Scored:
         if item_id not in self.row_:
@@ -133,8 +139,15 @@ class HybridAdapter:
                       components=comps, evidence=[str(rec.source)] + _evidence_lines(dict(rec.evidence or {})),
                       source=str(rec.source))
 
-    def recommend(self, user_id: str, k: int = 10) -> list[Scored]:
-        return [self._scored(r) for r in self.model.recommend(user_id, k)]
+    def recommend(self, user_id: str, k: int = 10, *, evidence: bool = True) -> list[Scored]:
+        """Top ``k``; ``evidence=False`` skips gathering it (a deep list re-ranked before it is shown)."""
+        return [self._scored(r) for r in self.model.recommend(user_id, k, evidence=evidence)]
+
+    def with_evidence(self, user_id: str, scored: Scored) -> Scored:
+        from dataclasses import replace
+
+        lines = _evidence_lines(dict(self.model.evidence_for(user_id, scored.item_id)))
+        return replace(scored, evidence=[scored.source] + lines)
 
     def explain(self, user_id: str, item_id: str) -> Scored:
         return self._scored(self.model.explain(user_id, item_id))

@@ -67,11 +67,13 @@ def _with_live_rules(svc: ShopServices, user_id: str, k: int) -> list[Any]:
 
     if not svc.live_rules().rules:
         return list(svc.recommender.recommend(user_id, k=k))
-    recs = {r.item_id: r for r in svc.recommender.recommend(user_id, k=max(k, RULE_DEPTH))}
+    deep = svc.recommender.recommend(user_id, k=max(k, RULE_DEPTH), evidence=False)  # evidence: shown items only
+    recs = {r.item_id: r for r in deep}
     ranking, effects = svc.rerank_recommendations([(i, r.score) for i, r in recs.items()])
     out = []
     for position, (item, score) in enumerate(ranking[:k], start=1):
-        rec = recs.get(item) or svc.recommender.explain(user_id, item)  # a pinned item from outside the top
+        found = recs.get(item)  # else a pinned item from outside the top
+        rec = svc.recommender.with_evidence(user_id, found) if found else svc.recommender.explain(user_id, item)
         components = dict(rec.components)
         components["rules"] = round(components.get("rules", 0.0) + score - rec.score, 4)
         out.append(Scored(item, position, round(score, 4), components,

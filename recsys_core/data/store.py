@@ -12,7 +12,6 @@ then made current, so a crash or a rejected ingest never touches what is already
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -26,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from recsys_core.checksums import file_sha256
 from recsys_core.data.frames import conform
 from recsys_core.data.schema import TABLES
 from recsys_core.data.shop import ShopData
@@ -71,14 +71,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _write_json(path: Path, payload: Any) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(payload, fh, indent=2, ensure_ascii=False, default=str)
@@ -111,7 +103,7 @@ def save_store(
             for name, frame in features.items():
                 frame.to_parquet(tmp / "features" / f"{name}.parquet", index=False)
         _write_json(tmp / "quality_report.json", report or {})
-        checksums = {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*.parquet"))}
+        checksums = {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*.parquet"))}
         _write_json(
             tmp / "manifest.json",
             {
@@ -189,7 +181,7 @@ def read_manifest(workspace: str | os.PathLike[str]) -> dict[str, Any]:
 
 def _verified(path: Path, manifest: dict[str, Any], version: Path) -> Path:
     expected = manifest.get("checksums", {}).get(path.relative_to(version).as_posix())
-    if expected is not None and (not path.is_file() or _sha256(path) != expected):
+    if expected is not None and (not path.is_file() or file_sha256(path) != expected):
         raise StoreError(f"store table {path} is unreadable (checksum mismatch); re-run ingest")
     return path
 

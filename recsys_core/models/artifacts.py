@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from recsys_core.checksums import file_sha256
 from recsys_core.errors import ArtifactError
 
 FORMAT_VERSION = 2
@@ -30,14 +31,6 @@ MANIFEST = "manifest.json"
 TENSORS = "tensors.safetensors"
 VERSIONS = ".versions"
 RETRAIN = "run `shelfwise train` to rebuild it"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def atomic_save_tensors(path: str | os.PathLike[str], tensors: Mapping[str, np.ndarray],
@@ -132,7 +125,7 @@ def save_bundle(folder: str | os.PathLike[str], *, kind: str, config: Mapping[st
                 "format_version": FORMAT_VERSION,
                 "kind": kind,
                 "config": json.loads(json.dumps(dict(config))),
-                "tensors_sha256": _sha256(version / TENSORS),
+                "tensors_sha256": file_sha256(version / TENSORS),
                 "tensor_names": sorted(tensors),
             }
             manifest["manifest_sha256"] = _manifest_digest(manifest)
@@ -212,7 +205,7 @@ def load_bundle(folder: str | os.PathLike[str], *, kind: str) -> tuple[dict[str,
         _refuse_unsafe(folder)
     manifest = _read_manifest(folder, kind)
     tensor_path = folder / TENSORS
-    if not tensor_path.exists() or _sha256(tensor_path) != manifest.get("tensors_sha256"):
+    if not tensor_path.exists() or file_sha256(tensor_path) != manifest.get("tensors_sha256"):
         raise ArtifactError(f"{tensor_path} is missing or corrupt (checksum mismatch); retrain with `shelfwise train`")
     try:
         tensors = load_file(str(tensor_path))

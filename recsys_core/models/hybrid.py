@@ -212,6 +212,12 @@ class HybridRecommender:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [self._describe(history, parts, int(i), rank + 1, evidence) for rank, i in enumerate(top)]
 
+    def evidence_for(self, user_id: object, item_id: object) -> dict[str, Any]:
+        """The evidence ``recommend`` attaches to an item (for a list built with ``evidence=False``)."""
+        from recsys_core.models.explain import gather_evidence
+
+        return gather_evidence(self, self.history(user_id), self.data_.items.index(item_id))
+
     def profile_vector(self, user_id: object) -> np.ndarray:
         """The user's content profile (recency-weighted mean of history text embeddings), in
         the text-embedding space product search uses; zeros for a user with no history."""
