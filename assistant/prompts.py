@@ -2,11 +2,18 @@
 
 A template uses ``{name}`` placeholders. Loading checks that the placeholders and the declared
 variables are the same set; rendering fails naming any missing variable.
+
+The shipped files are package data: the repository's top-level ``prompts/`` folder is installed
+as the package ``PROMPTS_PACKAGE`` (setup.py), and ``prompt_files()`` finds it through
+importlib.resources; in a checkout with an editable install that is ``prompts/`` itself, in an
+installed wheel ``site-packages/assistant/prompt_files/``.
 """
 
 from __future__ import annotations
 
 import string
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from recsys_core.errors import ShelfwiseError
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_PACKAGE = "assistant.prompt_files"
 
 
 class PromptError(ShelfwiseError):
@@ -97,10 +104,21 @@ def chat_messages(prompt: Prompt, **values: object) -> list[Any]:
     return turns + [HumanMessage(user)]
 
 
-def load_prompt(name: str, folder: Path | None = None) -> Prompt:
-    """Load and validate ``prompts/<name>.yaml``."""
-    path = (folder or PROMPTS_DIR) / f"{name}.yaml"
-    if not path.exists():
+def prompt_files() -> Traversable:
+    """The folder of shipped prompt files, wherever the package is installed."""
+    return resources.files(PROMPTS_PACKAGE)
+
+
+def shipped_prompts() -> list[str]:
+    """Names of the shipped prompts (their file names without ``.yaml``), sorted."""
+    return sorted(f.name.removesuffix(".yaml") for f in prompt_files().iterdir()
+                  if f.is_file() and f.name.endswith(".yaml"))
+
+
+def load_prompt(name: str, folder: Path | Traversable | None = None) -> Prompt:
+    """Load and validate ``<name>.yaml`` from ``folder`` (default: the shipped prompts)."""
+    path = (folder if folder is not None else prompt_files()) / f"{name}.yaml"
+    if not path.is_file():
         raise PromptError(f"prompt file {path} not found")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -6,10 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from assistant.prompts import PROMPTS_DIR, PromptError, load_prompt
+from assistant.prompts import PromptError, load_prompt, prompt_files, shipped_prompts
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in PROMPTS_DIR.glob("*.yaml")))
+def test_shipped_prompts_are_the_top_level_prompt_files() -> None:
+    # the editable install reads the checkout's prompts/ through the same package the wheel ships
+    assert Path(str(prompt_files())).resolve() == ROOT / "prompts"
+    assert shipped_prompts() == sorted(p.stem for p in (ROOT / "prompts").glob("*.yaml"))
+    assert "answer" in shipped_prompts()
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "prompts").glob("*.yaml")))
 def test_shipped_prompts_load(name: str) -> None:
     prompt = load_prompt(name)
     assert prompt.version >= 1 and prompt.variables
