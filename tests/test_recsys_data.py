@@ -17,10 +17,10 @@ from recsys_core.models.protocol import purchase_view, segment_breakdown
 
 def test_public_names_are_pinned():
     assert sorted(models.__all__) == sorted([
-        "NEW_ITEM_LABEL", "NEW_USER_LABEL", "SCORERS", "EmptyDataError", "HeldOut", "HybridConfig",
+        "NEW_ITEM_LABEL", "NEW_USER_LABEL", "EmptyDataError", "HeldOut", "HybridConfig",
         "HybridRecommender", "IdMap", "Interactions", "ModelConfigError", "Recommendation", "Scorer",
         "Split", "create_scorer", "from_events", "from_sequences", "leave_one_out", "register_scorer",
-        "temporal_split",
+        "registered_scorers", "scorer_class", "temporal_split",
     ])
 
 

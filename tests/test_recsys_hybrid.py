@@ -86,6 +86,43 @@ def test_evidence_names_similar_history_neighbours_and_trend(model):
     json.dumps([r.to_dict() for r in model.recommend("u3", k=3)])  # serialisable for the API
 
 
+def test_evidence_known_answer_on_tiny_data(model):
+    """The values the hybrid showed before each scorer gave its own evidence (u3 walks i30-i32)."""
+    evidence = model.explain("u3", "i33").evidence
+    assert set(evidence) == {"item_interactions", "recent_history", "similar_history", "neighbour_items",
+                             "cf_history_items", "trend"}
+    assert evidence["item_interactions"] == 16
+    assert evidence["recent_history"] == ["i32", "i31", "i30"]
+    assert evidence["similar_history"] == [{"item_id": "i32", "similarity": 0.9181},
+                                           {"item_id": "i30", "similarity": 0.9116},
+                                           {"item_id": "i31", "similarity": 0.9096}]
+    # item-item cosine of co-occurrence, exact on this data
+    assert evidence["neighbour_items"] == [{"item_id": "i32", "weight": 0.711512},
+                                           {"item_id": "i31", "weight": 0.447214},
+                                           {"item_id": "i30", "weight": 0.288675}]
+    cf = evidence["cf_history_items"]  # ALS weights depend on the solver's BLAS: their shape only
+    assert cf and cf == sorted(cf, key=lambda e: -e["weight"]) and {e["item_id"] for e in cf} <= {"i30", "i31", "i32"}
+    assert evidence["trend"] == {"recent": 0.0, "previous": pytest.approx(1.5121951219512195),
+                                 "log_growth": pytest.approx(-0.92115694, abs=1e-6)}
+    assert model.evidence_for("u3", "i33") == evidence
+    # a user with no history: only what holds for everyone
+    assert model.explain("someone-new", "i33").evidence == {"item_interactions": 16, "trend": evidence["trend"]}
+
+
+def test_evidence_is_gathered_from_every_component_not_by_name(model):
+    class Talking:
+        def evidence(self, history, item, *, ids, top=3):
+            return {"talking": {"item": ids.id(item), "history": len(history), "top": top}}
+
+    saved = dict(model.components_)
+    try:
+        model.components_ = {name: (Talking() if name == "trend" else s) for name, s in saved.items()}
+        evidence = model.evidence_for("u3", "i33")
+    finally:
+        model.components_ = saved
+    assert evidence["talking"] == {"item": "i33", "history": 3, "top": 3} and "trend" not in evidence
+
+
 def test_appended_events_count_at_once_without_retraining():
     model = _fit()
     before = [r.item_id for r in model.recommend("u0", k=5)]  # u0 walks cluster 0

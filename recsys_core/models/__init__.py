@@ -8,11 +8,17 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from recsys_core.models.attribution import NEW_ITEM_LABEL, NEW_USER_LABEL, Recommendation
-from recsys_core.models.base import SCORERS, Scorer, create_scorer, register_scorer
+from recsys_core.models.base import Scorer
 from recsys_core.models.errors import EmptyDataError, ModelConfigError
 from recsys_core.models.hybrid import HybridConfig, HybridRecommender
 from recsys_core.models.idmap import IdMap
 from recsys_core.models.interactions import Interactions
+from recsys_core.models.registry import (
+    create_scorer,
+    register_scorer,
+    registered_scorers,
+    scorer_class,
+)
 from recsys_core.models.splits import (
     HeldOut,
     Split,
@@ -25,7 +31,6 @@ from recsys_core.models.splits import (
 __all__ = [
     "NEW_ITEM_LABEL",
     "NEW_USER_LABEL",
-    "SCORERS",
     "EmptyDataError",
     "HeldOut",
     "HybridConfig",
@@ -41,5 +46,7 @@ __all__ = [
     "from_sequences",
     "leave_one_out",
     "register_scorer",
+    "registered_scorers",
+    "scorer_class",
     "temporal_split",
 ]

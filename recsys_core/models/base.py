@@ -1,53 +1,26 @@
-"""The ``Scorer`` base class every recommender component follows, and its registry.
+"""The ``Scorer`` base class every recommender component follows.
 
 Scorers work on item indexes (see :class:`~recsys_core.models.idmap.IdMap`) and score a
 user from the history passed at call time, so events appended after training count at
 once without retraining. ``__init__`` stores hyper-parameters only; ``fit`` validates and
-returns ``self``; learned state ends in ``_``.
+returns ``self``; learned state ends in ``_``. Scorers are found by name through
+:mod:`recsys_core.models.registry`.
 """
 
 from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import numpy as np
 
-from recsys_core.errors import NotFittedError, ShelfwiseError
+from recsys_core.errors import NotFittedError
+from recsys_core.models.idmap import IdMap
 from recsys_core.models.interactions import Interactions
 
 Histories = Sequence[np.ndarray]
 Weights = Sequence[np.ndarray] | None
-
-SCORERS: dict[str, type[Scorer]] = {}
-S = TypeVar("S", bound="type[Scorer]")
-
-
-def register_scorer(name: str) -> Callable[[S], S]:
-    """Class decorator adding a scorer to the registry under ``name`` (built-ins use it too)."""
-
-    def wrap(cls: S) -> S:
-        if name in SCORERS and SCORERS[name] is not cls:
-            raise ShelfwiseError(f"a scorer named {name!r} is already registered ({SCORERS[name].__name__})")
-        cls.name = name
-        SCORERS[name] = cls
-        return cls
-
-    return wrap
-
-
-def create_scorer(name: str, **params: Any) -> Scorer:
-    """Instantiate a registered scorer by name."""
-    _load_builtins()
-    if name not in SCORERS:
-        raise ShelfwiseError(f"unknown scorer {name!r}; registered: {', '.join(sorted(SCORERS))}")
-    return SCORERS[name](**params)
-
-
-def _load_builtins() -> None:
-    # importing the modules runs their @register_scorer decorators
-    from recsys_core.models import cf, content, priors, sequence  # noqa: F401
 
 
 class Scorer(abc.ABC):
@@ -86,8 +59,19 @@ class Scorer(abc.ABC):
             mask_seen(scores, histories)
         return top_k(scores, k)
 
+    def evidence(self, history: np.ndarray, item: int, *, ids: IdMap, top: int = 3) -> dict[str, Any]:
+        """Why this scorer scores ``item`` as it does for ``history`` (item indexes, time order),
+        as JSON-ready facts naming items by their ids in ``ids``; at most ``top`` per list.
+        Empty by default: a scorer with nothing item-specific to show says nothing."""
+        self.check_fitted()
+        return {}
+
     def _set_catalogue(self, data: Interactions) -> None:
         self.n_items_ = data.n_items
+
+
+# What a module's ``register_scorers(register)`` hook is handed: the registry's register_scorer.
+RegisterScorer = Callable[[str], Callable[[type[Scorer]], type[Scorer]]]
 
 
 def mask_seen(scores: np.ndarray, histories: Histories) -> None:

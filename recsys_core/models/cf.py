@@ -8,14 +8,27 @@ Both decompose a score exactly into per-history-item parts (the evidence shown t
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
-from recsys_core.models.base import Histories, Scorer, Weights, register_scorer
+from recsys_core.models.base import Histories, RegisterScorer, Scorer, Weights
+from recsys_core.models.idmap import IdMap
 from recsys_core.models.interactions import Interactions
 
 
-@register_scorer("cf")
+def register_scorers(register: RegisterScorer) -> None:
+    """Registry hook (see :mod:`recsys_core.models.registry`)."""
+    register("cf")(ALSScorer)
+    register("item_knn")(ItemKNNScorer)
+
+
+def _top_parts(parts: list[tuple[int, float]], ids: IdMap, top: int) -> list[dict[str, Any]]:
+    """The ``top`` largest positive parts, as {item_id, weight} (6 decimals)."""
+    parts = sorted((p for p in parts if p[1] > 0), key=lambda p: -p[1])[:top]
+    return [{"item_id": ids.id(i), "weight": round(v, 6)} for i, v in parts]
+
+
 class ALSScorer(Scorer):
     """Implicit-feedback matrix factorisation (Hu, Koren & Volinsky 2008) via ``implicit``."""
 
@@ -84,8 +97,14 @@ class ALSScorer(Scorer):
         parts = (1.0 + self.alpha) * (self.item_factors_[items] @ inv @ self.item_factors_[item])
         return [(int(i), float(p)) for i, p in zip(items, parts, strict=True)]
 
+    def evidence(self, history: np.ndarray, item: int, *, ids: IdMap, top: int = 3) -> dict[str, Any]:
+        """The history items whose factors raise ``item``'s score most (``cf_history_items``)."""
+        self.check_fitted()
+        if len(history) == 0:
+            return {}
+        return {"cf_history_items": _top_parts(self.explain_parts(history, item), ids, top)}
 
-@register_scorer("item_knn")
+
 class ItemKNNScorer(Scorer):
     """Item-item cosine similarity on co-occurrence, top ``neighbours`` kept per item."""
 
@@ -166,3 +185,10 @@ class ItemKNNScorer(Scorer):
             self._memo = memo
         col = memo[1][:, item]
         return [(int(i), float(p)) for i, p in zip(items, w * col, strict=True)]
+
+    def evidence(self, history: np.ndarray, item: int, *, ids: IdMap, top: int = 3) -> dict[str, Any]:
+        """The history items whose similarity to ``item`` adds most to its score (``neighbour_items``)."""
+        self.check_fitted()
+        if len(history) == 0:
+            return {}
+        return {"neighbour_items": _top_parts(self.explain_parts(history, item), ids, top)}

@@ -6,14 +6,21 @@ candidate's, and ``alpha_t`` = event-type weight x recency decay, normalised to 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from recsys_core.models.base import Histories, Scorer, Weights, register_scorer
+from recsys_core.models.base import Histories, RegisterScorer, Scorer, Weights
 from recsys_core.models.errors import EmptyDataError, ModelConfigError
+from recsys_core.models.idmap import IdMap
 from recsys_core.models.interactions import Interactions
 
 
-@register_scorer("content")
+def register_scorers(register: RegisterScorer) -> None:
+    """Registry hook (see :mod:`recsys_core.models.registry`)."""
+    register("content")(ContentScorer)
+
+
 class ContentScorer(Scorer):
     """Recency- and event-type-weighted mean of history text embeddings, scored by inner product."""
 
@@ -67,3 +74,11 @@ class ContentScorer(Scorer):
         sims = self.item_vectors_[history] @ self.item_vectors_[item]
         order = np.argsort(-sims)[:top]
         return [(int(history[j]), float(sims[j])) for j in order]
+
+    def evidence(self, history: np.ndarray, item: int, *, ids: IdMap, top: int = 3) -> dict[str, Any]:
+        """The history items closest in text to ``item`` (``similar_history``, cosine to 4 decimals)."""
+        self.check_fitted()
+        if len(history) == 0:
+            return {}
+        return {"similar_history": [{"item_id": ids.id(i), "similarity": round(s, 4)}
+                                    for i, s in self.similar_history(history, item, top)]}

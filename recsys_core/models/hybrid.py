@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from recsys_core.errors import NotFittedError, UnknownIdError
+from recsys_core.errors import NotFittedError
 from recsys_core.models.attribution import Recommendation, contributions, source_label, total
-from recsys_core.models.base import Histories, Scorer, create_scorer, mask_seen
+from recsys_core.models.base import Histories, Scorer
 from recsys_core.models.interactions import Interactions
+from recsys_core.models.registry import create_scorer
 
 LEARNED = ("sequence", "cf", "item_knn", "content", "popularity", "trend")
 
@@ -138,14 +139,6 @@ class HybridRecommender:
                         out[row] += w * parts[name][row].astype(np.float64)
         return out
 
-    def recommend_batch(self, histories: Histories, k: int = 10) -> np.ndarray:
-        """Top-``k`` item indexes per history (seen items excluded): the fast evaluation path."""
-        from recsys_core.models.base import top_k
-
-        scores = self.score(histories)
-        mask_seen(scores, histories)
-        return top_k(scores, k)[0]
-
     # users, items, rules -------------------------------------------------------
     def history(self, user_id: object) -> np.ndarray:
         """The user's current history (item indexes); empty for unknown users."""
@@ -214,9 +207,18 @@ class HybridRecommender:
 
     def evidence_for(self, user_id: object, item_id: object) -> dict[str, Any]:
         """The evidence ``recommend`` attaches to an item (for a list built with ``evidence=False``)."""
-        from recsys_core.models.explain import gather_evidence
+        return self._evidence(self.history(user_id), self.data_.items.index(item_id))
 
-        return gather_evidence(self, self.history(user_id), self.data_.items.index(item_id))
+    def _evidence(self, history: np.ndarray, item: int, *, top: int = 3) -> dict[str, Any]:
+        """Why ``item`` scored as it did for ``history``: the hybrid's own facts (the item's
+        interaction count, the latest history items), then each component's own evidence."""
+        ids = self.data_.items
+        out: dict[str, Any] = {"item_interactions": int(self.item_counts_[item])}
+        if len(history):
+            out["recent_history"] = ids.ids(history[-top:][::-1])
+        for scorer in self.components_.values():
+            out.update(scorer.evidence(history, item, ids=ids, top=top))
+        return out
 
     def profile_vector(self, user_id: object) -> np.ndarray:
         """The user's content profile (recency-weighted mean of history text embeddings), in
@@ -245,8 +247,6 @@ class HybridRecommender:
                   with_evidence: bool) -> Recommendation:
         raw = {n: float(v[item]) for n, v in parts.items()}
         contribs = contributions(raw, self.weights_for(history, raw))
-        from recsys_core.models.explain import gather_evidence
-
         return Recommendation(
             item_id=self.data_.items.id(item),
             rank=rank,
@@ -255,13 +255,8 @@ class HybridRecommender:
             component_scores=raw,
             source=source_label(contribs, user_has_history=len(history) > 0,
                                 item_interactions=float(self.item_counts_[item])),
-            evidence=gather_evidence(self, history, item) if with_evidence else {},
+            evidence=self._evidence(history, item) if with_evidence else {},
         )
-
-    def user_index(self, user_id: object) -> int:
-        if user_id not in self.data_.users:
-            raise UnknownIdError("user", user_id, "the recommender's user map")
-        return self.data_.users.index(user_id)
 
 
 def _pad_scorer(scorer: Scorer, extra: int) -> None:

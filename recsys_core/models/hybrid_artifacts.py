@@ -11,10 +11,11 @@ import numpy as np
 
 from recsys_core.errors import ArtifactError
 from recsys_core.models.artifacts import load_bundle, save_bundle
-from recsys_core.models.base import SCORERS, Scorer, _load_builtins
+from recsys_core.models.base import Scorer
 from recsys_core.models.hybrid import HybridConfig, HybridRecommender
 from recsys_core.models.idmap import IdMap
 from recsys_core.models.interactions import Interactions
+from recsys_core.models.registry import registered_scorers
 
 KIND = "shelfwise.hybrid-recommender"
 
@@ -40,7 +41,7 @@ def _scorer_state(scorer: Scorer) -> tuple[dict[str, Any], dict[str, np.ndarray]
 def _scorer_from_state(name: str, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> Scorer:
     from scipy import sparse
 
-    cls = SCORERS[name]
+    cls = registered_scorers()[name]  # KeyError for a name no longer registered: ArtifactError below
     if hasattr(cls, "from_state"):
         return cls.from_state(config, tensors)
     scorer = cls(**config["params"])
@@ -92,7 +93,6 @@ def save_hybrid(model: HybridRecommender, folder: str | os.PathLike[str]) -> Pat
 
 def load_hybrid(folder: str | os.PathLike[str]) -> HybridRecommender:
     """Read a model written by :func:`save_hybrid`; ``ArtifactError`` if it does not fit."""
-    _load_builtins()
     config, tensors = load_bundle(folder, kind=KIND)
     try:
         hc = config["hybrid"]

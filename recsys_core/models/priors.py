@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from recsys_core.models.base import Histories, Scorer, Weights, register_scorer
+from recsys_core.models.base import Histories, RegisterScorer, Scorer, Weights
+from recsys_core.models.idmap import IdMap
 from recsys_core.models.interactions import Interactions
 
 DAY = 86_400.0
 
 
-@register_scorer("popularity")
+def register_scorers(register: RegisterScorer) -> None:
+    """Registry hook (see :mod:`recsys_core.models.registry`)."""
+    register("popularity")(PopularityScorer)
+    register("trend")(TrendScorer)
+
+
 class PopularityScorer(Scorer):
     """log(1 + interaction count) of each item."""
 
@@ -33,7 +41,6 @@ class PopularityScorer(Scorer):
         return np.broadcast_to(self.item_scores_, (len(histories), self.n_items_)).copy()
 
 
-@register_scorer("trend")
 class TrendScorer(Scorer):
     """log((recent + 1) / (previous + 1)) interaction counts over two equal windows.
 
@@ -78,3 +85,8 @@ class TrendScorer(Scorer):
             "previous": float(self.previous_counts_[item]),
             "log_growth": float(self.item_scores_[item]),
         }
+
+    def evidence(self, history: np.ndarray, item: int, *, ids: IdMap, top: int = 3) -> dict[str, Any]:
+        """The item's growth figure (``trend``), the same for every user."""
+        self.check_fitted()
+        return {"trend": self.growth(item)}

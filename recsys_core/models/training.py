@@ -8,15 +8,13 @@ follow the same trajectory as one (up to dropout noise and float summation order
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from recsys_core.models.base import Histories
 from recsys_core.models.interactions import Interactions
-
-if TYPE_CHECKING:
-    from recsys_core.models.sequence import SequenceScorer
+from recsys_core.models.sequence_net import SequenceConfig, build_network, pad_left
 
 
 def _distributed() -> tuple[int, int]:
@@ -29,8 +27,6 @@ def _distributed() -> tuple[int, int]:
 
 def training_windows(sequences: Histories, max_len: int) -> np.ndarray:
     """(users, max_len + 1) token windows: inputs are [:, :-1], targets [:, 1:]."""
-    from recsys_core.models.sequence import pad_left
-
     usable = [s for s in sequences if len(s) >= 2]
     return pad_left(usable, max_len + 1)
 
@@ -69,7 +65,6 @@ def _validation_ndcg(net: Any, histories: Histories, targets: np.ndarray, max_le
     import torch
 
     from recsys_core.models.evaluation import target_ranks
-    from recsys_core.models.sequence import pad_left
 
     net.eval()
     total, count = 0.0, 0
@@ -94,25 +89,23 @@ def _validation_ndcg(net: Any, histories: Histories, targets: np.ndarray, max_le
     return total / max(count, 1)
 
 
-def train_sequence_model(model: SequenceScorer, data: Interactions, *,
+def train_sequence_model(cfg: SequenceConfig, data: Interactions, *,
+                         init_embeddings: np.ndarray | None = None,
                          validation: tuple[Histories, np.ndarray] | None = None,
                          log_dir: str | None = None) -> tuple[Any, list[dict[str, float]]]:
-    """Train ``model``'s network on ``data``; returns the best network and the epoch log."""
+    """Train a network set up by ``cfg`` on ``data``, its item embeddings starting from
+    ``init_embeddings`` (n_items, dim) when given; returns the best network and the epoch log."""
     import torch
     from tqdm.auto import tqdm
 
-    from recsys_core.models.sequence import build_network
-
-    cfg = model.config
     rank, world = _distributed()
     torch.manual_seed(cfg.seed)
     if cfg.num_threads:
         torch.set_num_threads(cfg.num_threads)
     net = build_network(data.n_items + 1, cfg)
-    init = model.init_item_embeddings(data)
-    if init is not None:
+    if init_embeddings is not None:
         with torch.no_grad():
-            net.item_emb.weight[1:] = torch.from_numpy(init)
+            net.item_emb.weight[1:] = torch.from_numpy(init_embeddings)
             net.item_emb.weight[0] = 0.0
     wrapped = net
     if world > 1:
