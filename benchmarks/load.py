@@ -33,7 +33,7 @@ from typing import Any  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assistant.loadtest import (  # noqa: E402
+from benchmarks.loadtest import (  # noqa: E402
     OPEN_RATE,
     ServerProcess,
     Workload,

@@ -2,7 +2,7 @@
 
 Template answers (no local LLM) and a high per-client rate limit (``SHELFWISE_RATE_LIMIT``), so
 generated traffic exercises the routes rather than the limiter; everything else is the server
-exactly as users start it (``assistant.loadtest.ServerProcess``, shared with the load benchmark).
+exactly as users start it (``benchmarks.loadtest.ServerProcess``, shared with the load benchmark).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from assistant.loadtest import ServerProcess, free_port
+from benchmarks.loadtest import ServerProcess, free_port
 
 OPEN_RATE = "100000/60"
 __all__ = ["OPEN_RATE", "free_port", "served", "serving", "snapshot"]

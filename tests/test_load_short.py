@@ -15,7 +15,7 @@ import threading
 import pytest
 
 from assistant.api.security import Limits, ServeConfigError
-from assistant.loadtest import (
+from benchmarks.loadtest import (
     ENDPOINTS,
     LoadRun,
     Sample,
@@ -70,8 +70,8 @@ def test_workload_requests_cover_every_endpoint_with_workspace_ids() -> None:
 
 
 def test_session_memory_survives_concurrent_turns_of_one_session(tmp_path) -> None:
-    from assistant.agent.intents import Route
     from assistant.agent.memory import SessionMemory
+    from assistant.agent.router import Route
     from assistant.agent.slots import Slots
 
     memory = SessionMemory(tmp_path)
