@@ -45,10 +45,6 @@ class Recommendation:
     def top_component(self) -> str:
         return max(self.contributions, key=lambda n: self.contributions[n])
 
-    def without(self, component: str) -> float:
-        """Counterfactual score with ``component`` removed."""
-        return total({n: v for n, v in self.contributions.items() if n != component})
-
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

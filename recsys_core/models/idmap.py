@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -64,7 +64,3 @@ class IdMap:
 
     def to_list(self) -> list[str]:
         return list(self._ids)
-
-    @classmethod
-    def from_list(cls, ids: Sequence[str], *, kind: str = "item") -> IdMap:
-        return cls(ids, kind=kind)
