@@ -10,7 +10,9 @@ seed). The server's per-client rate limit is lifted for the test with ``SHELFWIS
 (every client is 127.0.0.1, so the default 120/min would answer 429). Any non-2xx answer (429
 too) or exception is an error. Memory: resident set of the server process and its children
 before and after run 2 (run 1 fills the caches). Exits 1 on any error or when run 2 grows the
-server's memory by more than ``--max-growth``. Writes benchmarks/results/load.json.
+server's memory by more than ``--max-growth``. Writes benchmarks/results/load.json (or
+``--out``) and, when ``--workspace W`` is given, W/reports/benchmarks/load.json too, where the
+app's Data & models tab shows it (``benchmarks.results.write_result``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import argparse  # noqa: E402
 import io  # noqa: E402
-import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -41,8 +42,8 @@ from benchmarks.loadtest import (  # noqa: E402
     run_load,
     summarise,
 )
+from benchmarks.results import RESULTS_DIR, write_result  # noqa: E402
 
-OUT = REPO / "benchmarks" / "results" / "load.json"
 DEFAULT_WORKSPACE = REPO / "runs" / "bench-load"
 
 
@@ -149,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument(
-        "--workspace", help=f"a built workspace (default: the demo shop in {DEFAULT_WORKSPACE})"
+        "--workspace",
+        metavar="W",
+        help=f"a built workspace to serve; the result JSON is also written to W/reports/benchmarks/ "
+        f"(default: the demo shop in {DEFAULT_WORKSPACE}, result in {RESULTS_DIR} only)",
     )
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60.0, help="length of run 1 and of run 2")
@@ -163,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=120.0, help="per-request client timeout (s)")
     ap.add_argument("--max-growth", type=float, default=1.10, help="allowed RSS after/before run 2")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--out", help=f"the result JSON (default: {RESULTS_DIR / 'load.json'})")
     args = ap.parse_args(argv)
 
     workspace = Path(args.workspace) if args.workspace else demo_workspace(DEFAULT_WORKSPACE)
@@ -182,15 +186,13 @@ def main(argv: list[str] | None = None) -> int:
         timeout=args.timeout,
         max_growth=args.max_growth,
     )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    written = write_result("load", report, workspace=args.workspace, out=args.out)
     mem = report["memory"]
     print(
         f"\nserver RSS: start {mem['after_start_mb']} MB, before run 2 {mem['before_run2_mb']} MB, "
         f"after run 2 {mem['after_run2_mb']} MB (x{mem['run2_growth']:.3f}, limit x{args.max_growth})"
     )
-    print(f"errors {report['errors']}; checks {report['checks']}; wrote {out}")
+    print(f"errors {report['errors']}; checks {report['checks']}; wrote {', '.join(map(str, written))}")
     return 0 if report["passed"] else 1
 
 

@@ -1,16 +1,26 @@
 """Data & models tab: shop summary, data-quality report, last training/index/benchmark figures,
-and buttons that re-ingest, retrain and re-index (with progress)."""
+and buttons that re-ingest, retrain and re-index (with progress).
+
+Everything shown is read from the workspace ``W``, never from the working directory. Benchmark
+figures are the JSON files in ``W/reports/benchmarks/`` (``benchmark_results_dir``), which the
+benchmark scripts write when run with ``--workspace W`` (``benchmarks/results.py``).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from assistant.service import ShelfwiseService
 from assistant.ui.common import readable
+from recsys_core.workspace import Workspace
 
-BENCHMARK_RESULTS = Path("benchmarks") / "results"
+
+def benchmark_results_dir(workspace: str | os.PathLike[str]) -> Path:
+    """``W/reports/benchmarks``: one ``NAME.json`` per benchmark run with ``--workspace W``."""
+    return Workspace(workspace).reports_dir / "benchmarks"
 
 
 def summary_markdown(service: ShelfwiseService) -> str:
@@ -43,7 +53,8 @@ def models_markdown(service: ShelfwiseService) -> str:
                                                      "model": data.get("model"), **data.get("counts", {})}))
     else:
         parts.append(f"### Search index\nNot built yet: run `shelfwise index --workspace {service.workspace}`.")
-    results = sorted(BENCHMARK_RESULTS.glob("*.json")) if BENCHMARK_RESULTS.is_dir() else []
+    folder = benchmark_results_dir(service.workspace)
+    results = sorted(folder.glob("*.json")) if folder.is_dir() else []
     if results:
         lines = []
         for path in results:
@@ -54,7 +65,7 @@ def models_markdown(service: ShelfwiseService) -> str:
             figures = {k: v for k, v in data.items() if isinstance(v, int | float)} if isinstance(data, dict) else {}
             shown = ", ".join(f"{k} {round(v, 4) if isinstance(v, float) else v}" for k, v in list(figures.items())[:6])
             lines.append(f"- `{path.name}`" + (f": {shown}" if shown else ""))
-        parts.append("### Benchmark results\n" + "\n".join(lines))
+        parts.append(f"### Benchmark results\nIn `{folder}`:\n\n" + "\n".join(lines))
     return "\n\n".join(parts)
 
 
