@@ -14,6 +14,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from recsys_core.workspace import get_setting, setting
+
 # order = order in --help
 COMMAND_MODULES: tuple[str, ...] = (
     "assistant.commands.data",
@@ -26,7 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "assistant.commands.privacy",
 )
 
-DEFAULT_WORKSPACE = "./shelfwise-workspace"
+DEFAULT_WORKSPACE = str(setting("workspace").default)
 
 
 def _offline_environment() -> None:
@@ -41,7 +43,7 @@ def add_workspace_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workspace",
         "-w",
-        default=os.environ.get("SHELFWISE_WORKSPACE", DEFAULT_WORKSPACE),
+        default=get_setting("workspace"),
         help="workspace folder holding the shop store, models, indexes and rules "
         "(default: $SHELFWISE_WORKSPACE or ./shelfwise-workspace)",
     )

@@ -37,10 +37,9 @@ def _stamps(workspace: Path) -> dict[str, str]:
 
 
 def _stamp(workspace: Path, step: str, version: str) -> None:
-    stamps = _stamps(workspace) | {step: version}
-    tmp = workspace / f".{STAMP_FILE}.tmp"
-    tmp.write_text(json.dumps(stamps, indent=2), encoding="utf-8")
-    os.replace(tmp, workspace / STAMP_FILE)
+    from recsys_core.workspace import atomic_write_json
+
+    atomic_write_json(workspace / STAMP_FILE, _stamps(workspace) | {step: version})
 
 
 def _demo_input(workspace: Path, seed: int, sizes: dict[str, int], out: TextIO) -> Path:

@@ -107,7 +107,9 @@ class StoreConfig:
     @classmethod
     def for_workspace(cls, workspace: str | Path, **overrides: Any) -> StoreConfig:
         """``W/index/chroma``, or the server in ``$SHELFWISE_CHROMA_URL`` when set."""
-        url = overrides.pop("url", None) or os.environ.get("SHELFWISE_CHROMA_URL") or None
+        from recsys_core.workspace import get_setting
+
+        url = overrides.pop("url", None) or get_setting("chroma_url") or None
         return cls(path=str(Path(workspace) / "index" / "chroma"), url=url, **overrides)
 
     def hnsw(self) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from recsys_core.privacy.redact import redact
+from recsys_core.workspace import Workspace, atomic_write_json
 from retrieval.chroma_store import (
     VECTOR_SUM,
     StoreConfig,
@@ -192,15 +192,11 @@ def sync_collection(
 
 
 def index_dir(workspace: str | Path) -> Path:
-    return Path(workspace) / "index"
+    return Workspace(workspace).index_dir
 
 
 def _write_manifest(workspace: str | Path, data: dict[str, Any]) -> None:
-    path = index_dir(workspace) / "manifest.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    atomic_write_json(index_dir(workspace) / "manifest.json", data, default=str)
 
 
 def read_manifest(workspace: str | Path) -> dict[str, Any]:
@@ -233,8 +229,6 @@ def build_index(
     embedder: Embedder = default_embedder,
 ) -> IndexReport:
     """Bring the workspace's collections in step with its shop store (see module doc)."""
-    from filelock import FileLock
-
     from recsys_core.data.store import load_store
 
     start = time.perf_counter()
@@ -248,7 +242,7 @@ def build_index(
         "kb": lambda: kb_documents(shop.knowledge_base),
         "trends": lambda: trend_documents(shop.trends),
     }
-    with FileLock(str(root / ".build.lock")):
+    with Workspace(workspace).lock("index"):
         _write_manifest(workspace, {"complete": False, "started_at": datetime.now(UTC).isoformat(),
                                     "hnsw": config.hnsw(), "url": config.url})
         client = open_client(config)

@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 from assistant.cli import main as cli_main
+from assistant.privacy import forget_user
 from recsys_core.errors import UnknownIdError
-from recsys_core.privacy import ChatLog, forget_user, pseudonym
+from recsys_core.privacy import ChatLog, audit_digest, pseudonym
 
 RAW = "ZELDA42"
 QUICK = {
@@ -214,9 +215,10 @@ def test_forget_user_removes_data_and_influence(
 
     audit = Path(report.audit_path)
     text = audit.read_text()
-    assert audit.parent == workspace / "audit" and RAW not in text
+    assert audit.parent == workspace / "audit" and RAW not in text and alias not in text
     saved = json.loads(text)
-    assert saved["user"] == alias and saved["removed"]["events"] == 4
+    assert saved["subject"] == audit_digest(workspace, RAW) != alias
+    assert "user" not in saved and saved["removed"]["events"] == 4
     assert saved["store_version_before"] != saved["store_version_after"]
     messages = " ".join(r.getMessage() for r in caplog.records)
     assert alias in messages and RAW not in messages

@@ -2,7 +2,8 @@
 
 Sessions live in memory and, when a folder is given (``W/sessions``), in one JSON file each, so
 separate ``shelfwise ask --session S`` runs share them. Turn texts are PII-redacted before they
-are kept; each turn lists the pseudonyms of the users involved (for ``forget-user``).
+are kept; each turn lists the pseudonyms of the users involved, and :meth:`SessionMemory.erase_user`
+removes a user's turns (``forget-user``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -19,6 +19,7 @@ from typing import Any
 
 from assistant.agent.intents import Route
 from assistant.agent.slots import Slots
+from recsys_core.workspace import atomic_write_text
 
 MAX_TURNS = 20
 MAX_CACHED = 1000  # sessions held in memory; older ones are re-read from their file
@@ -81,7 +82,73 @@ class SessionMemory:
             data["route"] = {"intent": route.intent, "slots": asdict(route.slots)}
         path = self._path(session)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            tmp.replace(path)
+            atomic_write_text(path, json.dumps(data))
+
+    # ---- erasure (forget-user) ---------------------------------------------------------
+    def erase_user(self, raw_id: str, alias: str, *, dry_run: bool = False) -> dict[str, int]:
+        """Remove every turn involving the user (listed by pseudonym ``alias``, or naming
+        ``raw_id``) and a remembered route about them; a session left empty is deleted.
+        Returns counts: ``session_turns``, ``session_routes``, ``session_files`` (deleted)."""
+        counts = {"session_turns": 0, "session_routes": 0, "session_files": 0}
+        with self._lock:
+            if self.folder is None:
+                for session, data in list(self._sessions.items()):
+                    kept = _erase(data, raw_id, alias, counts)
+                    if not dry_run and kept is not data:
+                        if kept is None:
+                            del self._sessions[session]
+                        else:
+                            self._sessions[session] = kept
+                return counts
+            for path in sorted(self.folder.glob("*.json")) if self.folder.is_dir() else []:
+                try:
+                    data = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    # unreadable: it can't be edited, so it goes if it names the user at all
+                    if _names(path.read_bytes().decode("utf-8", "replace"), raw_id, alias):
+                        counts["session_files"] += 1
+                        if not dry_run:
+                            path.unlink(missing_ok=True)
+                    continue
+                kept = _erase(data, raw_id, alias, counts)
+                if dry_run or kept is data:
+                    continue
+                if kept is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    atomic_write_text(path, json.dumps(kept))
+            if not dry_run:  # cached copies are re-read from their (cleaned) files when next used
+                for session, data in list(self._sessions.items()):
+                    if _names(json.dumps(data), raw_id, alias):
+                        del self._sessions[session]
+        return counts
+
+    def count_user(self, raw_id: str, alias: str) -> dict[str, int]:
+        """What :meth:`erase_user` would remove (nothing changes)."""
+        return self.erase_user(raw_id, alias, dry_run=True)
+
+
+def _names(text: str, raw_id: str, alias: str) -> bool:
+    return any(re.search(rf"(?<![\w-]){re.escape(x)}(?![\w-])", text) for x in (raw_id, alias) if x)
+
+
+def _erase(data: Any, raw_id: str, alias: str, counts: dict[str, int]) -> dict[str, Any] | None:
+    """``data`` itself when it holds nothing of the user, else a copy without their turns and
+    route, or None when nothing is left (the session goes); ``counts`` adds what went."""
+    if not isinstance(data, dict):
+        return data
+    turns = list(data.get("turns") or [])
+    keep = [
+        t for t in turns
+        if not (isinstance(t, dict) and (alias in (t.get("users") or []) or _names(json.dumps(t), raw_id, alias)))
+    ]
+    route_hit = bool(data.get("route")) and _names(json.dumps(data["route"]), raw_id, alias)
+    if len(keep) == len(turns) and not route_hit:
+        return data
+    counts["session_turns"] += len(turns) - len(keep)
+    counts["session_routes"] += int(route_hit)
+    kept = {**data, "turns": keep, "route": None if route_hit else data.get("route")}
+    if not keep and not kept["route"]:
+        counts["session_files"] += 1
+        return None
+    return kept

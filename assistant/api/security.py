@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
@@ -18,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from recsys_core.errors import ShelfwiseError
+from recsys_core.workspace import get_setting, setting
 
-TOKEN_ENV = "SHELFWISE_API_TOKEN"
-RATE_ENV = "SHELFWISE_RATE_LIMIT"  # "N/SECONDS", e.g. "600/60"
+TOKEN_ENV = setting("api_token").env
+RATE_ENV = setting("rate_limit").env  # "N/SECONDS", e.g. "600/60"
 OPEN_PATHS = frozenset({"/", "/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 
 Scope = MutableMapping[str, Any]
@@ -32,6 +32,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 class ServeConfigError(ShelfwiseError):
     """The server's address, token or limits are unsafe or malformed."""
+
+
+def configured_token() -> str | None:
+    """The API token from the settings (``SHELFWISE_API_TOKEN``); None when unset."""
+    return get_setting("api_token")
 
 
 def is_loopback(host: str) -> bool:
@@ -83,7 +88,7 @@ class Limits:
     @classmethod
     def from_env(cls, value: str | None = None) -> Limits:
         """The defaults, with the rate from ``SHELFWISE_RATE_LIMIT=N/SECONDS`` when set."""
-        raw = (os.environ.get(RATE_ENV, "") if value is None else value).strip()
+        raw = ((get_setting("rate_limit") or "") if value is None else value).strip()
         if not raw:
             return cls()
         count, _, seconds = raw.partition("/")

@@ -62,9 +62,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     from recsys_core.data.summary import format_summary, shop_summary
+    from recsys_core.workspace import effective_settings, format_settings, get_setting
 
     summary = shop_summary(args.workspace)
-    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+    chosen = {} if args.workspace == get_setting("workspace") else {"workspace": args.workspace}
+    summary["settings"] = effective_settings(overrides=chosen)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_summary(summary))
+        print(format_settings(summary["settings"]))
     return 0
 
 
@@ -101,7 +108,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(func=cmd_ingest)
 
     p = subparsers.add_parser(
-        "info", help="summary of the workspace's shop: counts, dates, categories, quality"
+        "info",
+        help="summary of the workspace's shop (counts, dates, categories, quality) and the "
+        "effective settings",
     )
     add_workspace_argument(p)
     p.add_argument("--json", action="store_true")

@@ -6,7 +6,7 @@ import argparse
 
 
 def cmd_forget_user(args: argparse.Namespace) -> int:
-    from recsys_core.privacy import forget_user
+    from assistant.privacy import forget_user
 
     report = forget_user(args.workspace, args.user_id, retrain=not args.no_retrain)
     removed = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.removed.items() if v)

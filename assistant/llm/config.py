@@ -11,22 +11,22 @@ Spec strings (one per backend):
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.llm.errors import LLMConfigError
+from recsys_core.workspace import cache_root, get_setting, setting
 
 BackendKind = Literal["smollm", "hf", "openai", "template"]
-ENV_VAR = "SHELFWISE_LLM"
+ENV_VAR = setting("llm").env
 
 
 def default_cache_dir() -> Path:
-    """Where de-quantised local weights are cached (``$SHELFWISE_CACHE`` or ~/.cache/shelfwise)."""
-    root = os.environ.get("SHELFWISE_CACHE") or Path.home() / ".cache" / "shelfwise"
-    return Path(root) / "llm"
+    """Where de-quantised local weights are cached: ``llm/`` in the ``cache_dir`` setting
+    (``$SHELFWISE_CACHE_DIR``, default ``~/.cache/shelfwise``)."""
+    return cache_root() / "llm"
 
 
 class LLMConfig(BaseModel):
@@ -63,7 +63,7 @@ class LLMConfig(BaseModel):
                     "e.g. openai:http://127.0.0.1:8000/v1#qwen2.5-0.5b"
                 )
             return cls(kind="openai", base_url=url, model=model,
-                       api_key=os.environ.get("OPENAI_API_KEY"), **overrides)  # type: ignore[arg-type]
+                       api_key=get_setting("openai_api_key"), **overrides)  # type: ignore[arg-type]
         raise LLMConfigError(
             f"unknown LLM backend {spec!r}: use 'smollm', 'hf:/path/to/model', "
             "'openai:BASE_URL#MODEL' or 'template'"
@@ -72,7 +72,7 @@ class LLMConfig(BaseModel):
     @classmethod
     def from_env(cls, **overrides: object) -> LLMConfig:
         """The backend named by ``$SHELFWISE_LLM`` (default ``smollm``)."""
-        return cls.parse(os.environ.get(ENV_VAR, "smollm"), **overrides)
+        return cls.parse(get_setting("llm") or "smollm", **overrides)
 
     def describe(self) -> str:
         if self.kind == "hf":

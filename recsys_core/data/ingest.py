@@ -150,6 +150,50 @@ def read_table_file(path: Path) -> pd.DataFrame:
         raise DataValidationError([DataIssue(label, None, None, None, problem)]) from exc
 
 
+def write_table_file(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` back in the format ``path``'s name says (the reverse of
+    :func:`read_table_file`), replacing the file atomically."""
+    from recsys_core.workspace import atomic_path
+
+    name = path.name.lower()
+    with atomic_path(path) as tmp:
+        if name.endswith(".parquet"):
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(
+                tmp,
+                index=False,
+                sep="\t" if name.endswith(".tsv") else ",",
+                compression="gzip" if name.endswith(".gz") else None,
+            )
+
+
+def remove_user_rows(folder: str | os.PathLike[str], user_id: str, *, dry_run: bool = False) -> int:
+    """Drop ``user_id``'s rows from the users and events files of an input folder (the demo's
+    ``W/demo-input``); returns how many rows went (``dry_run``: would go). Other tables and
+    files are left alone."""
+    found, _ = find_table_files(Path(folder))
+    removed = 0
+    for table in ("users", "events"):
+        path = found.get(table)
+        if path is None:
+            continue
+        frame = read_table_file(path)
+        if "user_id" not in frame.columns:
+            continue
+        hit = (frame["user_id"].astype("string").str.strip() == user_id).fillna(False).astype(bool)
+        if hit.any():
+            removed += int(hit.sum())
+            if not dry_run:
+                write_table_file(frame[~hit], path)
+    return removed
+
+
+def source_fingerprint(folder: str | os.PathLike[str]) -> str:
+    """:func:`folder_fingerprint` of the table files in ``folder``."""
+    return folder_fingerprint(find_table_files(Path(folder))[0])
+
+
 def _drop_unknown_refs(
     events: pd.DataFrame, column: str, known: pd.Series, file: str, what: str, repair: bool
 ) -> tuple[pd.DataFrame, list[DataIssue]]:

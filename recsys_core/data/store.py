@@ -2,7 +2,7 @@
 
 Layout under ``W/store/``::
 
-    CURRENT                 name of the live version (replaced atomically with os.replace)
+    CURRENT                 name of the live version (replaced atomically)
     versions/<id>/          products.parquet, events.parquet, ... , quality_report.json,
                             features/*.parquet, manifest.json
 
@@ -19,6 +19,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,29 +31,29 @@ from recsys_core.data.frames import conform
 from recsys_core.data.schema import TABLES
 from recsys_core.data.shop import ShopData
 from recsys_core.errors import StoreError
+from recsys_core.workspace import Workspace, atomic_write_json, atomic_write_text, fsync_dir
+from recsys_core.workspace.files import fsync_file
 
 STORE_FORMAT_VERSION = 1
 KEEP_VERSIONS = 3
 
 
 def store_dir(workspace: str | os.PathLike[str]) -> Path:
-    return Path(workspace) / "store"
+    return Workspace(workspace).store_dir
 
 
 @contextmanager
 def workspace_lock(workspace: str | os.PathLike[str], timeout: float = 60.0) -> Iterator[None]:
-    """Exclusive lock on the workspace for writers (ingest, rule saves, training outputs)."""
-    from filelock import FileLock, Timeout
+    """Exclusive lock on the workspace for writers (ingest, forget-user)."""
+    from filelock import Timeout
 
-    root = Path(workspace)
-    root.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(root / ".shelfwise.lock"))
+    lock = Workspace(workspace).lock("workspace")
     try:
         lock.acquire(timeout=timeout)
     except Timeout as exc:
         raise StoreError(
-            f"workspace {root} is locked by another Shelfwise process (lock file {lock.lock_file}); "
-            "wait for it to finish"
+            f"workspace {Path(workspace)} is locked by another Shelfwise process (lock file "
+            f"{lock.lock_file}); wait for it to finish"
         ) from exc
     try:
         yield
@@ -60,22 +61,8 @@ def workspace_lock(workspace: str | os.PathLike[str], timeout: float = 60.0) -> 
         lock.release()
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_json(path: Path, payload: Any) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=2, ensure_ascii=False, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
+    atomic_write_json(path, payload, ensure_ascii=False, default=str)
 
 
 def save_store(
@@ -117,19 +104,15 @@ def save_store(
             },
         )
         for path in tmp.rglob("*.parquet"):
-            with open(path, "rb") as fh:
-                os.fsync(fh.fileno())
-        _fsync_dir(tmp)
+            fsync_file(path)
+        fsync_dir(tmp)
         final = versions / version_id
-        os.rename(tmp, final)
-        _fsync_dir(versions)
+        os.rename(tmp, final)  # a whole folder: appears complete or not at all
+        fsync_dir(versions)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    pointer_tmp = root / f".CURRENT.{version_id}"
-    pointer_tmp.write_text(version_id + "\n", encoding="utf-8")
-    os.replace(pointer_tmp, root / "CURRENT")
-    _fsync_dir(root)
+    atomic_write_text(root / "CURRENT", version_id + "\n")
     _prune(root, keep=version_id)
     return final
 
@@ -213,3 +196,125 @@ def load_feature(workspace: str | os.PathLike[str], name: str) -> pd.DataFrame:
     if not path.exists():
         raise StoreError(f"feature table {name!r} not in the store ({path}); re-run ingest")
     return pd.read_parquet(path)
+
+
+# ---- one user's rows: counted and erased by the store itself (forget-user calls these) ----
+
+
+@dataclass(frozen=True)
+class UserRows:
+    """One user's rows in the store: in the current version, and kept older versions holding
+    them (or, from :func:`erase_user`, what was removed)."""
+
+    events: int = 0
+    user_rows: int = 0
+    quality_issues: int = 0  # quality-report issues quoting the id (a repaired row of theirs)
+    older_versions: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.events + self.user_rows + self.quality_issues + self.older_versions
+
+
+def _names(text: object, user_id: str) -> bool:
+    return bool(re.search(rf"(?<![\w-]){re.escape(user_id)}(?![\w-])", str(text)))
+
+
+def _user_hits(frame: pd.DataFrame, user_id: str) -> pd.Series:
+    return (frame["user_id"].astype("string") == user_id).fillna(False).astype(bool)
+
+
+def _issues_naming(report: dict[str, Any], user_id: str) -> list[Any]:
+    return [
+        i for i in report.get("issues") or [] if _names(json.dumps(i, default=str), user_id)
+    ]
+
+
+def _versions_holding(root: Path, user_id: str, keep: str | None) -> list[Path]:
+    """Stored versions other than ``keep`` whose users, events or quality report name the user."""
+    versions = root / "versions"
+    found = []
+    for path in sorted(versions.iterdir()) if versions.is_dir() else []:
+        if path.name == keep or not path.is_dir():
+            continue
+        for table in ("events", "users"):
+            try:
+                ids = pd.read_parquet(path / f"{table}.parquet", columns=["user_id"])
+            except Exception:  # noqa: BLE001 - a damaged old version: look at the rest
+                continue
+            if _user_hits(ids, user_id).any():
+                found.append(path)
+                break
+        else:
+            report = path / "quality_report.json"
+            if report.is_file() and _names(report.read_text(encoding="utf-8", errors="replace"), user_id):
+                found.append(path)
+    return found
+
+
+def _current_name(workspace: str | os.PathLike[str]) -> str | None:
+    if not (store_dir(workspace) / "CURRENT").exists():
+        return None
+    return current_version(workspace).name
+
+
+def find_user(workspace: str | os.PathLike[str], user_id: str) -> UserRows:
+    """How many of ``user_id``'s rows the store holds (nothing changes)."""
+    keep = _current_name(workspace)
+    older = len(_versions_holding(store_dir(workspace), user_id, keep))
+    if keep is None:
+        return UserRows(older_versions=older)
+    shop = load_store(workspace)
+    return UserRows(
+        events=int(_user_hits(shop.events, user_id).sum()),
+        user_rows=int(_user_hits(shop.users, user_id).sum()),
+        quality_issues=len(_issues_naming(load_quality_report(workspace), user_id)),
+        older_versions=older,
+    )
+
+
+def erase_user(
+    workspace: str | os.PathLike[str], user_id: str, *, source_fingerprint: str | None = None
+) -> UserRows:
+    """Write a new current version without ``user_id``'s events, user row and quality-report
+    issues (features rebuilt), then delete the older versions that still hold them; returns
+    what was removed. Callers hold :func:`workspace_lock`. ``source_fingerprint`` records a
+    source folder the caller cleaned too, so the next ingest of it is not skipped as unchanged."""
+    from recsys_core.data.features import build_features
+
+    root = store_dir(workspace)
+    keep = _current_name(workspace)
+    events = users = issues = 0
+    if keep is not None:
+        shop = load_store(workspace)
+        manifest = read_manifest(workspace)
+        report = load_quality_report(workspace)
+        ev_hit = _user_hits(shop.events, user_id).to_numpy()
+        user_hit = _user_hits(shop.users, user_id).to_numpy()
+        quoted = _issues_naming(report, user_id)
+        events, users, issues = int(ev_hit.sum()), int(user_hit.sum()), len(quoted)
+        if events or users or issues:
+            new = ShopData(
+                products=shop.products,
+                events=shop.events[~ev_hit].reset_index(drop=True),
+                users=shop.users[~user_hit].reset_index(drop=True),
+                knowledge_base=shop.knowledge_base,
+                trends=shop.trends,
+            )
+            cleaned = {
+                **report,
+                "issues": [i for i in report.get("issues") or [] if i not in quoted],
+                "counts": new.counts(),
+            }
+            keep = save_store(
+                workspace,
+                new,
+                cleaned,
+                build_features(new),
+                source=str(manifest.get("source") or ""),
+                source_fingerprint=source_fingerprint or str(manifest.get("source_fingerprint") or ""),
+            ).name
+    older = _versions_holding(root, user_id, keep)
+    for path in older:
+        shutil.rmtree(path)
+    return UserRows(events=events, user_rows=users, quality_issues=issues, older_versions=len(older))

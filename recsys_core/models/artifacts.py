@@ -14,9 +14,8 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ import numpy as np
 
 from recsys_core.checksums import file_sha256
 from recsys_core.errors import ArtifactError
+from recsys_core.workspace import atomic_path, atomic_write_text, fsync_dir
+from recsys_core.workspace.files import fsync_file
 
 FORMAT_VERSION = 2
 LEGACY_VERSIONS = (1,)  # read without a manifest checksum (written before it existed)
@@ -38,17 +39,9 @@ def atomic_save_tensors(path: str | os.PathLike[str], tensors: Mapping[str, np.n
     """Write one safetensors file (with a checksum in its metadata) through a temp file + rename."""
     from safetensors.numpy import save_file
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
-        save_file(arrays, tmp, metadata={**dict(metadata or {}), CHECKSUM_KEY: tensors_digest(arrays)})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+    with atomic_path(path) as tmp:
+        save_file(arrays, str(tmp), metadata={**dict(metadata or {}), CHECKSUM_KEY: tensors_digest(arrays)})
 
 
 CHECKSUM_KEY = "sha256"  # safetensors metadata entry written by atomic_save_tensors
@@ -86,14 +79,6 @@ def _manifest_digest(manifest: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _prune(versions: Path, name: str, keep: set[str]) -> None:
     """Drop old versions (the one just replaced stays for readers still loading it) and
     leftovers of killed saves; runs under the bundle's lock."""
@@ -129,9 +114,9 @@ def save_bundle(folder: str | os.PathLike[str], *, kind: str, config: Mapping[st
                 "tensor_names": sorted(tensors),
             }
             manifest["manifest_sha256"] = _manifest_digest(manifest)
-            (version / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
-            for path in (version / TENSORS, version / MANIFEST, version):
-                _fsync(path)
+            atomic_write_text(version / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
+            fsync_file(version / TENSORS)
+            fsync_dir(version)
         except BaseException:
             shutil.rmtree(version, ignore_errors=True)
             raise
@@ -144,8 +129,8 @@ def save_bundle(folder: str | os.PathLike[str], *, kind: str, config: Mapping[st
             keep.add(legacy.name)
         link = folder.parent / f".{folder.name}.link-{uuid.uuid4().hex[:8]}"
         os.symlink(os.path.join(VERSIONS, version.name), link)
-        os.replace(link, folder)
-        _fsync(folder.parent)
+        os.replace(link, folder)  # swaps a symlink, not file contents: no atomic_write here
+        fsync_dir(folder.parent)
         _prune(versions, folder.name, keep)
     return folder
 
@@ -212,3 +197,50 @@ def load_bundle(folder: str | os.PathLike[str], *, kind: str) -> tuple[dict[str,
     except Exception as exc:
         raise ArtifactError(f"{tensor_path} is unreadable ({exc}); retrain with `shelfwise train`") from exc
     return dict(manifest["config"]), tensors
+
+
+def bundle_config(folder: str | os.PathLike[str], *, kind: str) -> dict[str, Any] | None:
+    """The settings saved with the bundle (its manifest's ``config``, checked as
+    :func:`load_bundle` checks it) without reading the tensors; None when nothing is saved."""
+    folder = Path(folder)
+    if not (folder / MANIFEST).exists():
+        return None
+    return dict(_read_manifest(folder.resolve(), kind)["config"])
+
+
+def bundle_version(folder: str | os.PathLike[str]) -> str | None:
+    """A short id of the bundle's current tensors (changes with every save that changes them)."""
+    path = Path(folder) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    return str(manifest.get("tensors_sha256", ""))[:16] or None
+
+
+def drop_kept_versions(folder: str | os.PathLike[str], matches: Callable[[dict[str, Any]], bool]) -> int:
+    """Delete the older versions a save keeps beside the live one (for readers still loading
+    them) whose saved settings ``matches``; an unreadable one is deleted too. Returns how many."""
+    from filelock import FileLock
+
+    folder = Path(folder)
+    versions = folder.parent / VERSIONS
+    if not versions.is_dir():
+        return 0
+    dropped = 0
+    with FileLock(str(versions / f"{folder.name}.lock")):
+        current = Path(os.readlink(folder)).name if folder.is_symlink() else None
+        for path in sorted(versions.glob(f"{folder.name}-*")):
+            if path.name == current or not path.is_dir():
+                continue
+            try:
+                config = json.loads((path / MANIFEST).read_text(encoding="utf-8"))["config"]
+                hit = matches(config)
+            except (OSError, ValueError, KeyError, TypeError):
+                hit = True  # unreadable and not the live bundle: nothing to keep it for
+            if hit:
+                shutil.rmtree(path)
+                dropped += 1
+    return dropped

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from recsys_core.errors import ShelfwiseError
+from recsys_core.workspace import settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -150,15 +151,14 @@ def cache_for(folder: str | Path) -> EmbeddingCache:
 
 
 def cache_root() -> Path:
-    """``$SHELFWISE_CACHE_DIR`` or ``~/.cache/shelfwise``: caches shared by runs (not the repo)."""
-    env = os.environ.get("SHELFWISE_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "shelfwise"
+    """The ``cache_dir`` setting (``$SHELFWISE_CACHE_DIR``, default ``~/.cache/shelfwise``):
+    caches shared by runs, outside the repository."""
+    return settings.cache_root()
 
 
 def default_cache_dir() -> Path:
-    """``$SHELFWISE_EMBED_CACHE`` or ``<cache root>/embeddings``."""
-    env = os.environ.get("SHELFWISE_EMBED_CACHE")
-    return Path(env) if env else cache_root() / "embeddings"
+    """``<cache root>/embeddings``."""
+    return cache_root() / "embeddings"
 
 
 def embed_texts(

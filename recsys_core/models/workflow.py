@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,8 +14,8 @@ from recsys_core.models.hybrid import HybridConfig, HybridRecommender
 from recsys_core.models.interactions import Interactions
 from recsys_core.models.protocol import RecsReport, latency_p50_ms, test_report
 from recsys_core.models.splits import HeldOut, Split, leave_one_out
-
-MODEL_DIR = "recommender"
+from recsys_core.workspace import MODEL_DIR as MODEL_DIR  # the layout owns the name; re-exported
+from recsys_core.workspace import Workspace, atomic_write_json
 
 
 def embed_items(records: Sequence[Mapping[str, object]], cache_dir: str | os.PathLike[str] | None) -> np.ndarray:
@@ -103,8 +101,7 @@ def evaluate_sequences(sequences_path: str, *, item_text_path: str | None = None
     report.extra.update({"sequences": str(sequences_path), "item_text": item_text_path,
                          "users": data.n_users, "items": data.n_items, "events": data.n_events()})
     if json_out:
-        Path(json_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_out).write_text(json.dumps(report.to_dict(), indent=2, default=float))
+        atomic_write_json(json_out, report.to_dict(), default=float)
     return report
 
 
@@ -114,25 +111,76 @@ def train_workspace(workspace: str | os.PathLike[str], *, config: HybridConfig |
     from recsys_core.models.hybrid_artifacts import save_hybrid
     from recsys_core.models.splits import from_events
 
-    workspace = Path(workspace)
-    shop = load_store(workspace)
+    ws = Workspace(workspace)
+    shop = load_store(ws.root)
     products = shop.products
-    text = embed_items(products.to_dict("records"), workspace / "models" / "embedding-cache")
+    text = embed_items(products.to_dict("records"), ws.item_embedding_cache_dir)
     data = from_events(shop.events, products, item_text=text)
     data.require_events()
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    log_dir = str(workspace / "runs" / f"recommender-{stamp}")
+    log_dir = str(ws.runs_dir / f"recommender-{stamp}")
     model, report, split = fit_and_report(data, config=config, log_dir=log_dir)
     # the served model keeps the full histories (validation + test events included)
     model.histories_ = {u: np.asarray(s, dtype=np.int64) for u, s in enumerate(data.sequences)}
     model.item_counts_ = data.item_counts()
-    folder = save_hybrid(model, workspace / "models" / MODEL_DIR)
+    folder = save_hybrid(model, ws.model_dir)
     summary = {"model": str(folder), "tensorboard": log_dir, "report": report.to_dict()}
-    report_path = workspace / "models" / "recommender-report.json"
-    tmp = report_path.with_name(f".{report_path.name}.{os.getpid()}.tmp")  # a kill never leaves half a report
-    tmp.write_text(json.dumps(summary, indent=2, default=float))
-    os.replace(tmp, report_path)
+    atomic_write_json(ws.model_report_path, summary, default=float)  # a kill never leaves half a report
     return summary
+
+
+# ---- the trained model's users: what forget-user asks of the model owner -----------------
+
+
+def _saved(workspace: str | os.PathLike[str]) -> dict[str, Any] | None:
+    from recsys_core.models.artifacts import bundle_config
+    from recsys_core.models.hybrid_artifacts import KIND
+
+    return bundle_config(Workspace(workspace).model_dir, kind=KIND)
+
+
+def trained_users(workspace: str | os.PathLike[str]) -> set[str] | None:
+    """The user ids the workspace's recommender was fitted on (None: no model trained)."""
+    saved = _saved(workspace)
+    return None if saved is None else {str(u) for u in saved.get("users") or []}
+
+
+def model_version(workspace: str | os.PathLike[str]) -> str | None:
+    """A short id of the workspace's current recommender (None: no model trained)."""
+    from recsys_core.models.artifacts import bundle_version
+
+    return bundle_version(Workspace(workspace).model_dir)
+
+
+def saved_config(workspace: str | os.PathLike[str]) -> HybridConfig:
+    """The configuration the workspace's recommender was trained with."""
+    from recsys_core.errors import ArtifactError
+
+    ws = Workspace(workspace)
+    saved = _saved(ws.root)
+    try:
+        if saved is None:
+            raise KeyError("no model")
+        hc = saved["hybrid"]
+        return HybridConfig(components=tuple(hc["components"]), params=hc["params"],
+                            weight_users=hc["weight_users"], pool_per_component=hc["pool_per_component"],
+                            seed=hc["seed"])
+    except (KeyError, TypeError) as exc:
+        raise ArtifactError(f"{ws.model_dir} has no usable training settings ({exc!r}); run "
+                            f"`shelfwise train --workspace {ws.root}`") from exc
+
+
+def retrain_workspace(workspace: str | os.PathLike[str]) -> dict[str, Any]:
+    """Refit every component from scratch on the current store, with the saved configuration."""
+    return train_workspace(workspace, config=saved_config(workspace))
+
+
+def drop_old_models_of(workspace: str | os.PathLike[str], user_id: str) -> int:
+    """Delete kept earlier versions of the recommender that were fitted on ``user_id``."""
+    from recsys_core.models.artifacts import drop_kept_versions
+
+    return drop_kept_versions(Workspace(workspace).model_dir,
+                              lambda config: str(user_id) in {str(u) for u in config.get("users") or []})
 
 
 def with_components(config: HybridConfig, drop: str) -> HybridConfig:

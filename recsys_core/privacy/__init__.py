@@ -1,8 +1,11 @@
-"""Privacy: PII redaction, pseudonymous user ids, the redacted chat log and ``forget_user``."""
+"""Privacy, the pure pieces: PII redaction, pseudonymous user ids and the redacted chat log.
+
+Erasing a user across the workspace (``forget-user``) is ``assistant.privacy.forget_user``: it
+calls each part's owner, this package's :class:`ChatLog` among them.
+"""
 
 from recsys_core.privacy.chatlog import ChatLog
-from recsys_core.privacy.forget import ForgetReport, forget_user
-from recsys_core.privacy.pseudonym import Pseudonymizer, pseudonym
+from recsys_core.privacy.pseudonym import Pseudonymizer, audit_digest, pseudonym
 from recsys_core.privacy.redact import (
     PLACEHOLDERS,
     PiiMatch,
@@ -15,11 +18,10 @@ from recsys_core.privacy.redact import (
 __all__ = [
     "PLACEHOLDERS",
     "ChatLog",
-    "ForgetReport",
     "PiiMatch",
     "Pseudonymizer",
+    "audit_digest",
     "find_pii",
-    "forget_user",
     "luhn_valid",
     "pseudonym",
     "redact",

@@ -18,8 +18,8 @@ from typing import Any
 
 from recsys_core.privacy.pseudonym import Pseudonymizer
 from recsys_core.privacy.redact import redact
+from recsys_core.workspace import Workspace, append_durably, atomic_write_text
 
-CHAT_LOG = Path("logs") / "chat.jsonl"
 log = logging.getLogger("shelfwise.chat")
 
 
@@ -35,14 +35,11 @@ class ChatLog:
 
     def __init__(self, workspace: str | os.PathLike[str]) -> None:
         self.workspace = Path(workspace)
-        self.path = self.workspace / CHAT_LOG
+        self.path = Workspace(workspace).chat_log_path
         self.pseudonymize = Pseudonymizer(self.workspace)
 
     def _lock(self) -> Any:
-        from filelock import FileLock
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return FileLock(str(self.path.with_suffix(".lock")))
+        return Workspace(self.workspace).lock("chat-log")
 
     def pseudonyms(self, user_ids: Iterable[object]) -> dict[str, str]:
         """Raw id -> pseudonym for the distinct non-empty ids given."""
@@ -71,10 +68,7 @@ class ChatLog:
         }
         line = json.dumps(row, ensure_ascii=False) + "\n"
         with self._lock():
-            with open(self.path, "a", encoding="utf-8") as fh:
-                fh.write(line)
-                fh.flush()
-                os.fsync(fh.fileno())
+            append_durably(self.path, line)
         log.info("chat turn: users=%s intent=%s", ",".join(row["users"]) or "anonymous", intent)
         return row
 
@@ -99,13 +93,15 @@ class ChatLog:
             keep = [ln for ln in lines if not _involves(ln, alias, raw_id)]
             removed = len(lines) - len(keep)
             if removed:
-                tmp = self.path.with_suffix(".jsonl.tmp")
-                with open(tmp, "w", encoding="utf-8") as fh:
-                    fh.writelines(keep)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
+                atomic_write_text(self.path, "".join(keep))
         return removed
+
+    def count_user(self, alias: str, raw_id: str | None = None) -> int:
+        """How many lines :meth:`remove_user` would remove (nothing changes)."""
+        if not self.path.is_file():
+            return 0
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        return sum(1 for ln in lines if _involves(ln, alias, raw_id))
 
 
 def _involves(line: str, alias: str, raw_id: str | None) -> bool:

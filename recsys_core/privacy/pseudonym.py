@@ -1,4 +1,4 @@
-"""Pseudonymous user ids for logs and audit records: a keyed hash with a per-workspace secret.
+"""Pseudonymous user ids for logs (and keyed digests for audit records), with a per-workspace secret.
 
 ``pseudonym(workspace, "U00017")`` -> ``"u_3f9a1c2b4d5e"`` = HMAC-SHA256(key, user id), first 12
 hex digits. The key (``W/secrets/pseudonym.key``, 32 random bytes, mode 0600) is created on
@@ -16,15 +16,16 @@ import secrets
 from pathlib import Path
 
 from recsys_core.errors import StoreError
+from recsys_core.workspace import Workspace
 
-KEY_FILE = Path("secrets") / "pseudonym.key"
+KEY_NAME = "pseudonym.key"
 # 48 bits: collisions stay unlikely (~1e-5 for a pair among 100k users in one workspace)
 DIGITS = 12
 _CACHE: dict[str, bytes] = {}
 
 
 def key_path(workspace: str | os.PathLike[str]) -> Path:
-    return Path(workspace) / KEY_FILE
+    return Workspace(workspace).secrets_dir / KEY_NAME
 
 
 def workspace_key(workspace: str | os.PathLike[str]) -> bytes:
@@ -78,3 +79,15 @@ class Pseudonymizer:
         if user_id is None or str(user_id) == "":
             return "anonymous"
         return pseudonym(self.workspace, user_id)
+
+
+AUDIT_PURPOSE = b"shelfwise forget-user audit\x00"
+
+
+def audit_digest(workspace: str | os.PathLike[str], user_id: object) -> str:
+    """The id as audit records name it (``a_`` + 24 hex digits): an HMAC with the workspace key
+    under a purpose of its own, so it differs from the log pseudonym (an audit file can't be
+    joined with log lines or backups of them), yet one id always gives the same digest, which
+    lets a second ``forget-user`` see that the user was already forgotten."""
+    message = AUDIT_PURPOSE + str(user_id).encode("utf-8")
+    return "a_" + hmac.new(workspace_key(workspace), message, hashlib.sha256).hexdigest()[:24]

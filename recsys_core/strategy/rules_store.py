@@ -1,16 +1,15 @@
 """Versioned rules store in the workspace (``W/rules/``): current file, every past version, log.
 
 Layout: ``rules.yaml`` (the live rules), ``history/v0001.yaml``... (every saved version) and
-``history.jsonl`` (version, time, message, content hash). Writes go through a temp file and
-``os.replace`` under a file lock, so readers never see half a file.
+``history.jsonl`` (version, time, message, content hash). Writes are atomic
+(``recsys_core.workspace.atomic_write_text``) under the workspace's ``rules`` lock, so readers
+never see half a file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,12 +21,13 @@ from pydantic import ValidationError
 
 from recsys_core.strategy.errors import RuleError, RulesStoreError
 from recsys_core.strategy.rules import RuleSet
+from recsys_core.workspace import Workspace, atomic_write_text
 
 CURRENT = "rules.yaml"
 
 
 def rules_dir(workspace: str | Path) -> Path:
-    return Path(workspace) / "rules"
+    return Workspace(workspace).rules_dir
 
 
 def parse_rules(data: Any, source: str = "rules") -> RuleSet:
@@ -64,24 +64,11 @@ def dump_rules(rules: RuleSet) -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text, mode=0o644)
 
 
 def _lock(workspace: str | Path, timeout: float) -> FileLock:
-    folder = rules_dir(workspace)
-    folder.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(folder / ".lock"), timeout=timeout)
+    return Workspace(workspace).lock("rules", timeout=timeout)
 
 
 def history(workspace: str | Path) -> list[dict[str, Any]]:

@@ -1,0 +1,108 @@
+"""Atomic file writes: the one helper every workspace writer uses.
+
+A write goes to a temporary file in the target's own folder (so the final rename never crosses
+a file system), is flushed and fsynced, and then ``os.replace``\\ s the target; the folder is
+fsynced too, so the rename itself survives a power cut. A reader therefore sees the old file or
+the new one, never half of either, and a process killed mid-write leaves only a hidden
+``.<name>.<random>.tmp`` behind (ignored by every reader).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+PathLike = str | os.PathLike[str]
+
+
+def fsync_dir(folder: PathLike) -> None:
+    """Make a rename or a new entry in ``folder`` durable (no-op where folders can't be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder; the data itself is already synced
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: PathLike) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _temp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+
+
+@contextmanager
+def atomic_path(path: PathLike, *, mode: int | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` for a writer that needs a file name (Parquet,
+    safetensors); when the block ends without an error the file is fsynced, given ``mode``
+    (if set) and moved onto ``path``. On an error the temporary file is removed."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_name(target)
+    try:
+        yield tmp
+        if mode is not None:
+            os.chmod(tmp, mode)
+        fsync_file(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+
+
+def atomic_write_bytes(path: PathLike, data: bytes, *, mode: int | None = None) -> Path:
+    """Replace ``path`` with ``data`` atomically; ``mode`` (e.g. ``0o600``) applies from the
+    first byte, so a private file is never briefly readable by others. Returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_name(target)
+    # without a mode the process umask decides, as for any new file
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if mode is not None:
+                os.fchmod(fh.fileno(), mode)  # exact, whatever the umask
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+    return target
+
+
+def atomic_write_text(path: PathLike, text: str, *, mode: int | None = None) -> Path:
+    """Replace ``path`` with ``text`` (UTF-8) atomically; see :func:`atomic_write_bytes`."""
+    return atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def atomic_write_json(path: PathLike, data: Any, *, mode: int | None = None, **json_kwargs: Any) -> Path:
+    """Replace ``path`` with ``data`` as JSON atomically; ``json_kwargs`` go to ``json.dumps``
+    (default ``indent=2``)."""
+    json_kwargs.setdefault("indent", 2)
+    return atomic_write_text(path, json.dumps(data, **json_kwargs) + "\n", mode=mode)
+
+
+def append_durably(path: PathLike, text: str) -> None:
+    """Append ``text`` to ``path`` and fsync it (callers hold the file's lock)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "a", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
