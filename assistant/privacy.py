@@ -5,7 +5,8 @@ Who holds what, and who erases it:
 * shop store (events, user row, features, quality-report issues quoting the id; older kept
   versions) -- :func:`recsys_core.data.store.erase_user`;
 * the demo's source folder inside the workspace (``W/demo-input``) --
-  :func:`recsys_core.data.ingest.remove_user_rows` (the ingest layer's table readers/writers);
+  :func:`recsys_core.data.ingest.remove_user_rows` (the ingest layer's table readers/writers)
+  and :func:`recsys_core.demo.ground_truth.remove_user` (segment members);
 * live events appended through the API -- :class:`recsys_core.data.live_events.LiveEventLog`;
 * chat-log lines -- :class:`recsys_core.privacy.ChatLog`;
 * session memory -- :class:`assistant.agent.memory.SessionMemory`;
@@ -115,6 +116,7 @@ def forget_user(
     from recsys_core.data.ingest import remove_user_rows, source_fingerprint
     from recsys_core.data.live_events import LiveEventLog
     from recsys_core.data.store import erase_user, find_user, workspace_lock
+    from recsys_core.demo import ground_truth as demo_truth
     from recsys_core.models import workflow
     from recsys_core.privacy import ChatLog, audit_digest, pseudonym
     from recsys_core.workspace import Workspace, atomic_write_json
@@ -152,6 +154,7 @@ def forget_user(
         report.store_version_before = _store_version(root)
         source_rows = remove_user_rows(source, user_id) if source else 0
         report.removed["source_rows"] = source_rows
+        report.removed["demo_ground_truth"] = demo_truth.remove_user(source, user_id) if source else 0
         erased = erase_user(
             root, user_id, source_fingerprint=source_fingerprint(source) if source_rows else None
         )

@@ -89,7 +89,10 @@ class Recording(FakeListChatModel):
 def assistant_ws(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     import pandas as pd
 
-    from assistant.agent import Assistant, SessionMemory, ShopServices
+    from assistant.agent import Assistant, SessionMemory
+    from assistant.service import ShelfwiseService
+    from recsys_core.data.features import build_features
+    from recsys_core.data.store import save_store
     from recsys_core.demo.generate import generate_demo_shop
 
     shop, _ = generate_demo_shop(0, n_products=120, n_users=20, n_days=14, target_events=1000)
@@ -110,10 +113,10 @@ def assistant_ws(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
         ignore_index=True,
     ).astype({"doc_id": "string", "title": "string", "body": "string", "topic": "string"})
     ws = tmp_path_factory.mktemp("assistant-ws")
-    services = ShopServices(ws, shop=shop, strategy_engine=False)
+    save_store(ws, shop, {}, build_features(shop))
     Recording.seen = []
     bot = Assistant(
-        services,
+        ShelfwiseService(ws, llm="template"),
         Recording(responses=["ok."] * 10),
         memory=SessionMemory(ws / "sessions"),
         chat_log=ChatLog(ws),

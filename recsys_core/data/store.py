@@ -204,7 +204,8 @@ def load_feature(workspace: str | os.PathLike[str], name: str) -> pd.DataFrame:
 @dataclass(frozen=True)
 class UserRows:
     """One user's rows in the store: in the current version, and kept older versions holding
-    them (or, from :func:`erase_user`, what was removed)."""
+    them (or, from :func:`erase_user`, what was removed: ``older_versions`` then counts the
+    version that was current before too)."""
 
     events: int = 0
     user_rows: int = 0

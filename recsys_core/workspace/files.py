@@ -46,15 +46,26 @@ def _temp_name(path: Path) -> Path:
 @contextmanager
 def atomic_path(path: PathLike, *, mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` for a writer that needs a file name (Parquet,
-    safetensors); when the block ends without an error the file is fsynced, given ``mode``
-    (if set) and moved onto ``path``. On an error the temporary file is removed."""
+    safetensors); when the block ends without an error the file is fsynced and moved onto
+    ``path``. On an error the temporary file is removed and ``path`` is left as it was.
+
+    The temporary file exists (empty) before the writer runs, created with ``mode`` (e.g.
+    ``0o600``) when given, so a private file is never readable by others, not even briefly;
+    without ``mode`` the process umask decides, as for any new file.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_name(target)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
     try:
+        try:
+            if mode is not None:
+                os.fchmod(fd, mode)  # exact, whatever the umask
+        finally:
+            os.close(fd)
         yield tmp
         if mode is not None:
-            os.chmod(tmp, mode)
+            os.chmod(tmp, mode)  # in case the writer replaced the file rather than rewriting it
         fsync_file(tmp)
         os.replace(tmp, target)
     except BaseException:
@@ -64,26 +75,11 @@ def atomic_path(path: PathLike, *, mode: int | None = None) -> Iterator[Path]:
 
 
 def atomic_write_bytes(path: PathLike, data: bytes, *, mode: int | None = None) -> Path:
-    """Replace ``path`` with ``data`` atomically; ``mode`` (e.g. ``0o600``) applies from the
-    first byte, so a private file is never briefly readable by others. Returns the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_name(target)
-    # without a mode the process umask decides, as for any new file
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if mode is not None:
-                os.fchmod(fh.fileno(), mode)  # exact, whatever the umask
+    """Replace ``path`` with ``data`` atomically (see :func:`atomic_path`). Returns the path."""
+    with atomic_path(path, mode=mode) as tmp:
+        with open(tmp, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(target.parent)
-    return target
+    return Path(path)
 
 
 def atomic_write_text(path: PathLike, text: str, *, mode: int | None = None) -> Path:
