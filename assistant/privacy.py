@@ -68,9 +68,9 @@ class ForgetReport:
 
 
 def _store_version(root: Path) -> str | None:
-    from recsys_core.data.store import current_version
+    from recsys_core.data.store import current_version_id
 
-    return current_version(root).name if (root / "store" / "CURRENT").exists() else None
+    return current_version_id(root)
 
 
 def _ingest_source(root: Path) -> tuple[Path | None, bool]:
@@ -181,6 +181,10 @@ def forget_user(
                     "`shelfwise train` runs"
                 )
         report.removed["older_model_versions"] = workflow.drop_old_models_of(root, user_id)
+        report.notes.append(
+            "Chroma collections hold products, knowledge-base chunks and trend notes only; no "
+            "per-user vectors to delete (ALS user factors are solved at call time, not stored)"
+        )
         if ws.strategy_reports_dir.is_dir() and erased.events:
             report.notes.append(
                 "strategy reports are shop-level aggregates; rerun `shelfwise analyze` to "

@@ -253,7 +253,8 @@ def _versions_holding(root: Path, user_id: str, keep: str | None) -> list[Path]:
     return found
 
 
-def _current_name(workspace: str | os.PathLike[str]) -> str | None:
+def current_version_id(workspace: str | os.PathLike[str]) -> str | None:
+    """The live version's id, or None when nothing was stored yet (a damaged pointer raises)."""
     if not (store_dir(workspace) / "CURRENT").exists():
         return None
     return current_version(workspace).name
@@ -261,7 +262,7 @@ def _current_name(workspace: str | os.PathLike[str]) -> str | None:
 
 def find_user(workspace: str | os.PathLike[str], user_id: str) -> UserRows:
     """How many of ``user_id``'s rows the store holds (nothing changes)."""
-    keep = _current_name(workspace)
+    keep = current_version_id(workspace)
     older = len(_versions_holding(store_dir(workspace), user_id, keep))
     if keep is None:
         return UserRows(older_versions=older)
@@ -284,7 +285,7 @@ def erase_user(
     from recsys_core.data.features import build_features
 
     root = store_dir(workspace)
-    keep = _current_name(workspace)
+    keep = current_version_id(workspace)
     events = users = issues = 0
     if keep is not None:
         shop = load_store(workspace)
