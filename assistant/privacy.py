@@ -156,7 +156,8 @@ def forget_user(
         report.removed["source_rows"] = source_rows
         report.removed["demo_ground_truth"] = demo_truth.remove_user(source, user_id) if source else 0
         erased = erase_user(
-            root, user_id, source_fingerprint=source_fingerprint(source) if source_rows else None
+            root, user_id,
+            source_fingerprint=source_fingerprint(source) if source and source_rows else None,
         )
         report.store_version_after = _store_version(root)
         report.removed["events"] = erased.events
