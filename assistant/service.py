@@ -1,16 +1,15 @@
-"""One service object over a workspace, shared by the REST API and the Gradio UI.
+"""The composition root: one service object per workspace, shared by every surface.
 
-``ShelfwiseService`` loads the store, the trained recommender, the search index and the
-assistant once (lazily, or all at start-up with ``load()``), keeps them in memory and hands the
-same objects to every caller. Live events appended through :meth:`add_events` go straight into
-the loaded recommender, so the next recommendation for that user reflects them without
-retraining. Engines that are not built yet raise :class:`NotBuiltError` naming the command that
-builds them; nothing is ever faked.
+``ShelfwiseService`` owns the store, the trained recommender, the searcher, the knowledge base,
+the live business rules, the strategy engine and the assistant. Each is loaded once (lazily, or
+all at start-up with :meth:`load`) and the CLI, the REST API, the Gradio UI and the assistant's
+tools all call these same objects and methods, so they cannot disagree. Rankings go through
+:mod:`assistant.ranking` with the live rules applied. Engines that are not built yet raise
+:class:`NotBuiltError` naming the command that builds them; nothing is faked.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -21,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant import ranking
 from recsys_core.errors import ShelfwiseError, UnknownIdError
 
-LIVE_EVENTS = "live/events.jsonl"
 log = logging.getLogger("shelfwise.service")
 
 
@@ -45,55 +44,67 @@ class Component:
 
 
 class ShelfwiseService:
-    """The workspace's store, models, indexes and assistant, loaded once and shared.
+    """The workspace's store, models, indexes, rules, strategy engine and assistant, loaded once.
 
     ``llm`` is an ``SHELFWISE_LLM``-style spec (``"template"`` for no model, None for the
-    environment's choice). All public methods are safe to call from several threads.
+    environment's choice). ``shop`` serves that shop data instead of the workspace's store (the
+    models, index, rules and logs still come from the workspace). Public methods are safe to
+    call from several threads.
     """
 
     COMPONENTS = ("store", "recommender", "search", "assistant")
 
-    def __init__(self, workspace: str | os.PathLike[str], *, llm: str | None = None):
+    def __init__(self, workspace: str | os.PathLike[str], *, llm: str | None = None, shop: Any = None):
+        from recsys_core.workspace import Workspace
+
         self.workspace = Path(workspace)
+        self.layout = Workspace(self.workspace)
         self.llm_spec = llm
+        self.llm_note = "template answers (no LLM)"
+        self.search_note = ""  # why search is lexical only, when the vector index could not be used
+        self.search_mode = "bm25"
         self._lock = threading.RLock()
         self._write_lock = threading.Lock()
         self._objects: dict[str, Any] = {}
+        self._given_shop = shop
+        self._rules_cache: tuple[Any, Any] | None = None
         self.components = {n: Component(n) for n in self.COMPONENTS}
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.live_events = 0
-        self.llm_note = "template answers (no LLM)"
 
-    # ---- loading -----------------------------------------------------------------------
-    def _get(self, name: str, build: Callable[[], Any]) -> Any:
-        """The named object, built once; failures are remembered for /health and re-raised."""
+    # ---- loading -----------------------------------------------------------------------------
+    def _get(self, name: str, build: Callable[[], Any], component: str | None = None) -> Any:
+        """The named object, built once; a failure is remembered on its component and re-raised."""
         if name in self._objects:
             return self._objects[name]
         with self._lock:
             if name in self._objects:
                 return self._objects[name]
-            comp = self.components[name]
+            comp = self.components.get(component or name)
             start = time.perf_counter()
             try:
                 obj = build()
             except NotBuiltError as exc:
-                comp.state, comp.detail = "not built", str(exc)
+                if comp is not None:
+                    comp.state, comp.detail = "not built", str(exc)
                 raise
             except ShelfwiseError as exc:
-                comp.state, comp.detail = "error", str(exc)
+                if comp is not None:
+                    comp.state, comp.detail = "error", str(exc)
                 raise
-            comp.state, comp.seconds = "loaded", round(time.perf_counter() - start, 2)
+            if comp is not None and comp.state != "loaded":
+                comp.state, comp.seconds = "loaded", round(time.perf_counter() - start, 2)
             self._objects[name] = obj
             return obj
 
     def load(self, *, progress: bool = True) -> dict[str, Any]:
-        """Load every component now (start-up), with a progress bar; returns ``health()``."""
+        """Load every component now (start-up), with a progress bar; returns :meth:`health`."""
         from tqdm.auto import tqdm
 
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("store", lambda: self.shop),
             ("recommender", lambda: self.recommender),
-            ("search", self._warm_search),
+            ("search", lambda: self.searcher.search("warm up", k=1)),  # loads the query encoder now
             ("assistant", self._warm_assistant),
         ]
         with tqdm(steps, desc="loading", unit="part", disable=not progress) as bar:
@@ -102,15 +113,12 @@ class ShelfwiseService:
                 try:
                     step()
                 except ShelfwiseError:
-                    continue  # recorded in components; the rest still loads
+                    continue  # recorded on its component; the rest still loads
         return self.health()
-
-    def _warm_search(self) -> None:
-        self.searcher.search("warm up", k=1)  # loads the query encoder now, not on the first user query
 
     def _warm_assistant(self) -> None:
         assistant = self.assistant
-        self.services.knowledge_base  # noqa: B018 - embeds the knowledge base once, at start-up
+        self.knowledge_base  # noqa: B018 - indexed once, at start-up
         load = getattr(assistant.llm, "load", None)
         if callable(load):  # a local model's weights load now, not on the first question
             load()
@@ -119,6 +127,7 @@ class ShelfwiseService:
         """Forget every loaded object (after re-ingest, retrain or re-index)."""
         with self._lock:
             self._objects.clear()
+            self._rules_cache = None
             self.components = {n: Component(n) for n in self.COMPONENTS}
 
     def health(self) -> dict[str, Any]:
@@ -130,42 +139,40 @@ class ShelfwiseService:
                 version = read_manifest(self.workspace).get("version_id")
             except ShelfwiseError:
                 version = None
-        search = self._objects.get("services")
         return {
             "status": "ok" if self.components["store"].state == "loaded" else "degraded",
             "workspace": str(self.workspace),
             "store_version": version,
             "started_at": self.started_at,
-            "search_mode": getattr(search, "search_mode", None) if "search" in self._objects else None,
+            "search_mode": self.search_mode if "search" in self._objects else None,
             "live_events": self.live_events,
             "components": {n: c.to_dict() for n, c in self.components.items()},
         }
 
-    # ---- shared objects ----------------------------------------------------------------
-    @property
-    def services(self) -> Any:
-        """The assistant's lazy engine handles (one instance: the UI, API and chat share it)."""
-
-        def build() -> Any:
-            from assistant.agent.services import ShopServices
-
-            return ShopServices(self.workspace, shop=self.shop)
-
-        if "services" not in self._objects:
-            with self._lock:
-                if "services" not in self._objects:
-                    self._objects["services"] = build()
-        return self._objects["services"]
-
+    # ---- what the service owns ---------------------------------------------------------------
     @property
     def shop(self) -> Any:
         from recsys_core.data.store import load_store
 
-        return self._get("store", lambda: load_store(self.workspace))
+        return self._get("store", lambda: self._given_shop if self._given_shop is not None else load_store(self.workspace))
 
     @property
     def products(self) -> Any:
-        return self.services.products
+        """The product table indexed by item id (live price and stock come from here)."""
+        return self._get("products", lambda: self.shop.products.set_index(
+            self.shop.products["item_id"].astype(str), drop=False), "store")
+
+    @property
+    def lexicon(self) -> Any:
+        from assistant.agent.lexicon import Lexicon
+
+        return self._get("lexicon", lambda: Lexicon.from_shop(self.shop), "store")
+
+    @property
+    def rule_lookup(self) -> Any:
+        from recsys_core.strategy.rules import ProductLookup
+
+        return self._get("rule_lookup", lambda: ProductLookup(self.shop.products), "store")
 
     @property
     def recommender(self) -> Any:
@@ -174,193 +181,190 @@ class ShelfwiseService:
 
     def _load_recommender(self) -> Any:
         from recsys_core.errors import ArtifactError
+        from recsys_core.models.hybrid_artifacts import load_hybrid
 
-        try:
-            from recsys_core.models.hybrid_artifacts import load_hybrid
-            from recsys_core.models.workflow import MODEL_DIR
-        except ImportError as exc:
-            raise NotBuiltError(
-                "recommender not built yet: the recommendation engine is not in this build"
-            ) from exc
-        folder = self.workspace / "models" / MODEL_DIR
+        folder = self.layout.model_dir
         if not folder.exists():
-            raise NotBuiltError(
-                f"recommender not built yet: run `shelfwise train --workspace {self.workspace}`"
-            )
+            raise NotBuiltError(f"recommender not built yet: run `shelfwise train --workspace {self.workspace}`")
         try:
             model = load_hybrid(folder)
         except FileNotFoundError as exc:
             raise ArtifactError(
                 f"recommender in {folder} is incomplete ({exc}); run `shelfwise train --workspace {self.workspace}`"
             ) from exc
-        for row in self._read_live_events():
+        rows = self.event_log.read()
+        for row in rows:
             try:
                 model.add_events(row["user_id"], [row["item_id"]])
             except ShelfwiseError:
                 continue  # an item removed by a later ingest: the event no longer applies
-        self.live_events = len(self._read_live_events())
-        self._share_with_assistant(model)
+        self.live_events = len(rows)
         return model
-
-    def _share_with_assistant(self, model: Any) -> None:
-        """Hand the same model to the assistant's tools, so chat sees live events too."""
-        from assistant.agent.recommender import HybridAdapter
-
-        self.services.__dict__["recommender"] = HybridAdapter(model)  # fills its cached_property
 
     @property
     def searcher(self) -> Any:
-        """Hybrid search over the Chroma index, or lexical search when no index is built."""
-        return self._get("search", lambda: self.services.searcher)
+        """Hybrid search over the Chroma index, or lexical search (with a note) when none is usable."""
+        return self._get("search", self._load_searcher)
+
+    def _load_searcher(self) -> Any:
+        from retrieval import HybridSearcher
+        from retrieval.indexing import open_product_search
+
+        try:
+            found = open_product_search(self.workspace, products=self.shop.products)
+            self.search_mode = "hybrid"
+            return found
+        except (ShelfwiseError, ImportError, FileNotFoundError) as exc:
+            if self.layout.index_dir.exists():  # built but unusable (damaged, server down): say so
+                self.search_note = f"lexical search only: the vector index could not be used ({exc})"
+            self.search_mode = "bm25"
+            return HybridSearcher(mode="bm25").fit(self.shop.products, show_progress=False)
 
     @property
-    def search_mode(self) -> str:
-        self.searcher  # noqa: B018 - the mode is known once the searcher is loaded
-        return str(self.services.search_mode)
+    def knowledge_base(self) -> Any:
+        """The knowledge base, searched like products (BM25 + dense) over the Chroma KB chunks."""
+        from retrieval.knowledge import open_knowledge_base
+
+        return self._get("knowledge_base", lambda: open_knowledge_base(self.workspace, self.shop.knowledge_base),
+                         "assistant")
+
+    @property
+    def strategy(self) -> Any:
+        """The strategy engine (trends, segments, stock, exposure, what-if, proposals, insights)."""
+        from recsys_core.strategy.engine import StrategyEngine
+
+        saved = self.layout.strategy_reports_dir / "strategy.json"
+        return self._get("strategy", lambda: StrategyEngine(self.shop, saved_report=saved), "store")
+
+    @property
+    def event_log(self) -> Any:
+        from recsys_core.data.live_events import LiveEventLog
+
+        return self._get("event_log", lambda: LiveEventLog(self.workspace), "store")
 
     @property
     def assistant(self) -> Any:
-        def build() -> Any:
-            from assistant.agent.assistant import Assistant
-            from assistant.agent.memory import SessionMemory
+        return self._get("assistant", self._build_assistant)
 
+    def _build_assistant(self) -> Any:
+        from assistant.agent.assistant import Assistant
+        from assistant.agent.memory import SessionMemory
+        from recsys_core.privacy import ChatLog
+
+        llm = None
+        if self.llm_spec != "template":
+            from assistant.llm import LLMConfig, LLMUnavailableError, build_chat_model
+
+            config = LLMConfig.parse(self.llm_spec) if self.llm_spec else LLMConfig.from_env()
             try:
-                self.recommender  # noqa: B018 - load it here first so the chat shares this model
-            except ShelfwiseError:
-                pass  # not trained: the assistant uses its labelled fallback
-            llm = None
-            if self.llm_spec != "template":
-                from assistant.llm import LLMConfig, LLMUnavailableError, build_chat_model
-
-                config = LLMConfig.parse(self.llm_spec) if self.llm_spec else LLMConfig.from_env()
-                try:
-                    llm = build_chat_model(config)
-                    self.llm_note = f"LLM: {config.describe()}"
-                except LLMUnavailableError as exc:  # answers stay exact: the template words the facts
-                    self.llm_note = f"LLM unavailable, template answers ({exc})"
-            from recsys_core.privacy import ChatLog
-
-            return Assistant(self.services, llm, memory=SessionMemory(self.workspace / "sessions"),
-                             chat_log=ChatLog(self.workspace))
-
-        found = self._get("assistant", build)
+                llm = build_chat_model(config)
+                self.llm_note = f"LLM: {config.describe()}"
+            except LLMUnavailableError as exc:  # answers stay exact: the template words the facts
+                self.llm_note = f"LLM unavailable, template answers ({exc})"
         self.components["assistant"].detail = self.llm_note
-        return found
+        return Assistant(self, llm, memory=SessionMemory(self.layout.sessions_dir), chat_log=ChatLog(self.workspace))
 
-    # ---- ranking -----------------------------------------------------------------------
+    # ---- live business rules -----------------------------------------------------------------
+    def live_rules(self) -> Any:
+        """The saved rule set (``W/rules``); re-read only when its file changes, so a save
+        applies at the next call."""
+        from recsys_core.strategy.rules_store import CURRENT, load_rules, rules_dir
+
+        path = rules_dir(self.workspace) / CURRENT
+        try:
+            stat = path.stat()
+            key: tuple[int, int, int] | None = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            key = None
+        cached = self._rules_cache
+        if cached is None or cached[0] != key:
+            cached = self._rules_cache = (key, load_rules(self.workspace))
+        return cached[1]
+
+    def rule_context(self, surface: str, *, user_id: str | None = None, query: str | None = None,
+                     rules: Any = None) -> Any:
+        """Where a ranking is shown; the user's segment is looked up only when a rule needs it."""
+        from recsys_core.strategy.rules import RuleContext
+
+        rules = rules if rules is not None else self.live_rules()
+        segment = None
+        if user_id and any(r.scope.segments for r in rules.rules):
+            segment = self.strategy.user_segments().get(user_id)
+        return RuleContext(query=query, surface=surface, segment=segment)
+
+    def search_hooks(self, rules: Any = None) -> list[Any] | None:
+        """A rule set (default: the live one) as the searcher's rule hook (None: no rules)."""
+        from recsys_core.strategy.rule_hooks import SearchRulesHook
+
+        rules = rules if rules is not None else self.live_rules()
+        return [SearchRulesHook(rules, self.rule_lookup, self.rule_context("search", rules=rules))] if rules.rules else None
+
+    # ---- rankings, as the shopper sees them (assistant.ranking) --------------------------------
     def check_item(self, item_id: str) -> None:
         if item_id not in self.products.index:
             raise UnknownIdError("item", item_id, "the product table")
 
-    def live_rules(self) -> Any:
-        """The saved rule set (``W/rules``), shared with the chat's tools (re-read when the file changes)."""
-        return self.services.live_rules()
+    def recommend(self, user_id: str, *, k: int = 10, filters: Mapping[str, Any] | None = None,
+                  rules: Any = None) -> list[ranking.Placement]:
+        """The user's top ``k`` with the live rules (or ``rules``) applied; parts sum to each score."""
+        rules = rules if rules is not None else self.live_rules()
+        return ranking.recommend(self.recommender, user_id, k, rules=rules, lookup=self.rule_lookup,
+                                 context=self.rule_context("recommendations", user_id=user_id, rules=rules),
+                                 filters=filters)
+
+    def explain(self, user_id: str, item_id: str) -> ranking.Placement:
+        self.check_item(item_id)
+        rules = self.live_rules()
+        return ranking.explain(self.recommender, user_id, item_id, rules=rules, lookup=self.rule_lookup,
+                               context=self.rule_context("recommendations", user_id=user_id, rules=rules))
 
     def search(self, query: str, *, k: int = 10, filters: Any = None, explain: bool = False,
-               user_id: str | None = None) -> list[Any]:
-        """Hybrid search with the saved business rules applied after fusion (shown in the trace);
-        with ``user_id``, personalised by the user's content profile from the recommender."""
+               user_id: str | None = None, rules: Any = None) -> list[Any]:
+        """Hybrid search with the live rules (or ``rules``) applied after fusion; with ``user_id``,
+        personalised by the user's content profile from the recommender."""
         user_vector = self.recommender.profile_vector(user_id) if user_id else None
-        hooks = self.services.search_rule_hooks()
-        return list(
-            self.searcher.search(query, k=k, filters=filters, explain=explain, rules=hooks, user_vector=user_vector)
-        )
+        return list(self.searcher.search(query, k=k, filters=filters, explain=explain,
+                                         rules=self.search_hooks(rules), user_vector=user_vector))
 
-    def recommend(self, user_id: str, *, k: int = 10, filters: Mapping[str, Any] | None = None) -> list[Any]:
-        """Recommendations with the saved rules applied after the hybrid score.
-
-        A rule's score change is added as the ``rules`` component, so contributions still sum
-        exactly to the score; pins move an item without changing its score.
-        """
-        from dataclasses import replace
-
-        from assistant.agent.services import RULE_DEPTH
-
-        rules = self.live_rules()
-        flt = dict(filters or {}) or None
-        if not rules.rules:
-            return list(self.recommender.recommend(user_id, k=k, filters=flt))
-        # evidence is gathered for the shown items only, not the whole re-ranked depth
-        recs = list(self.recommender.recommend(user_id, k=max(k, RULE_DEPTH), filters=flt, evidence=False))
-        ranking, rule_effects = self.services.rerank_recommendations([(r.item_id, r.score) for r in recs])
-        by_id = {r.item_id: r for r in recs}
-        out = []
-        for position, (item, score) in enumerate(ranking[:k]):
-            found = by_id.get(item)
-            rec = (replace(found, evidence=self.recommender.evidence_for(user_id, item)) if found
-                   else self.recommender.explain(user_id, item))
-            contributions = dict(rec.contributions)
-            contributions["rules"] = contributions.get("rules", 0.0) + (float(score) - rec.score)
-            effects = rule_effects.get(item, [])
-            evidence = {**rec.evidence, "rules": effects} if effects else rec.evidence
-            out.append(replace(rec, rank=position + 1, score=float(score), contributions=contributions, evidence=evidence))
-        return out
-
-    def explain(self, user_id: str, item_id: str) -> Any:
+    def explain_query(self, query: str, item_id: str) -> ranking.Placement:
+        """The item's place in the results for ``query`` (rank None: not in the top results)."""
         self.check_item(item_id)
-        return self.recommender.explain(user_id, item_id)
+        return ranking.placement_in(self.search(query, k=ranking.SEARCH_DEPTH, explain=True), item_id, query)
 
-    def explain_query(self, query: str, item_id: str, *, depth: int = 200) -> Any:
-        """The item's hit with its stage trace for ``query`` (None: not in the top ``depth``)."""
-        self.check_item(item_id)
-        hits = self.searcher.search(query, k=depth, explain=True)
-        return next((h for h in hits if h.item_id == item_id), None)
-
-    def compare(self, query: str, a: str, b: str) -> Any:
+    def compare(self, a: str, b: str, *, user_id: str | None = None, query: str | None = None) -> dict[str, Any]:
+        """Why ``a`` is above (or below) ``b`` for a user or a query, on the shown ranking."""
         for item in (a, b):
             self.check_item(item)
-        return self.searcher.compare(query, a, b)
+        if query is not None:
+            hits = self.search(query, k=ranking.SEARCH_DEPTH, explain=True)
+            return ranking.compare_hits(hits, a, b, query, self.searcher.personal_weight)
+        if user_id is None:
+            raise UnknownIdError("user", None, "the request (give a user id or a search query)")
+        return ranking.compare(self.explain(user_id, a), self.explain(user_id, b), context={"user_id": user_id})
 
-    def compare_for_user(self, user_id: str, a: str, b: str) -> dict[str, Any]:
-        """Per-component difference between two items for one user (which part decides)."""
-        ra, rb = self.explain(user_id, a), self.explain(user_id, b)
-        names = sorted(set(ra.contributions) | set(rb.contributions))
-        diff = {n: ra.contributions.get(n, 0.0) - rb.contributions.get(n, 0.0) for n in names}
-        decisive = max(diff, key=lambda n: abs(diff[n])) if diff else None
-        return {"user_id": user_id, "a": ra.to_dict(), "b": rb.to_dict(), "a_above_b": ra.score > rb.score,
-                "difference": diff, "decisive_component": decisive}
-
-    # ---- assistant ---------------------------------------------------------------------
+    # ---- the assistant -----------------------------------------------------------------------
     def ask(self, question: str, *, user: str | None = None, session: str = "default") -> Any:
         return self.assistant.ask(question, user=user, session=session)
 
     def stream(self, question: str, *, user: str | None = None, session: str = "default") -> Iterator[str]:
         return self.assistant.stream(question, user=user, session=session)
 
-    # ---- live events -------------------------------------------------------------------
-    def _read_live_events(self) -> list[dict[str, Any]]:
-        path = self.workspace / LIVE_EVENTS
-        if not path.is_file():
-            return []
-        rows = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
-                continue  # a line cut by a crash mid-write: the rest stays usable
-        return rows
-
+    # ---- live events -------------------------------------------------------------------------
     def add_events(self, events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """Append live item events; the recommender counts them at the next call (no retraining).
 
-        Every id is checked before anything is applied, so a rejected batch changes nothing.
-        """
+        Every id is checked before anything is applied, so a rejected batch changes nothing."""
         model = self.recommender
         for ev in events:
             self.check_item(str(ev["item_id"]))
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         rows = [{"user_id": str(e["user_id"]), "item_id": str(e["item_id"]), "type": str(e["type"]),
                  "timestamp": str(e.get("timestamp") or stamp)} for e in events]
+        users: dict[str, list[str]] = {}
+        for r in rows:
+            users.setdefault(r["user_id"], []).append(r["item_id"])
         with self._write_lock:
-            path = self.workspace / LIVE_EVENTS
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as fh:
-                fh.write("".join(json.dumps(r) + "\n" for r in rows))
-                fh.flush()
-                os.fsync(fh.fileno())
-            users: dict[str, list[str]] = {}
-            for r in rows:
-                users.setdefault(r["user_id"], []).append(r["item_id"])
+            self.event_log.append(rows)
             for user, items in users.items():
                 model.add_events(user, items)
             self.live_events += len(rows)

@@ -17,14 +17,12 @@ from retrieval.filters import SearchFilters
 from retrieval.fusion import rrf, weighted
 from retrieval.indexing import IndexReport, build_index, open_product_search
 from retrieval.query_parser import ParsedQuery, parse_query
-from retrieval.rules import Boost, Bury, Candidate, Pin, SearchRule, apply_rules, rule_from_config
+from retrieval.rules import Candidate, SearchRule, apply_rules
 from retrieval.search import HybridSearcher
 from retrieval.trace import Comparison, Hit, HitTrace
 
 __all__ = [
     "COLLECTIONS",
-    "Boost",
-    "Bury",
     "Candidate",
     "Chunk",
     "Comparison",
@@ -34,7 +32,6 @@ __all__ = [
     "IndexNotBuiltError",
     "IndexReport",
     "ParsedQuery",
-    "Pin",
     "RetrievalError",
     "SearchFilters",
     "SearchInputError",
@@ -50,7 +47,6 @@ __all__ = [
     "open_product_search",
     "parse_query",
     "rrf",
-    "rule_from_config",
     "run_search_eval",
     "weighted",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ import numpy as np
 from recsys_core.errors import NotFittedError
 from retrieval.errors import SearchInputError
 from retrieval.spelling import Correction, SpellingNormaliser
-from retrieval.tokenizer import raw_words, tokenize
+from retrieval.tokenizer import STOPWORDS, raw_words, tokenize
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,13 @@ class BM25Index:
         k1: float = 1.2,
         b: float = 0.75,
         spell_correct: bool = True,
+        stopwords: frozenset[str] = STOPWORDS,
     ):
         self.fields = dict(fields or {"title": 1.0})
         self.k1 = k1
         self.b = b
         self.spell_correct = spell_correct
+        self.stopwords = stopwords
 
     def fit(self, texts: Mapping[str, Sequence[str]]) -> BM25Index:
         import bm25s
@@ -59,7 +62,7 @@ class BM25Index:
         self.doc_tokens_: dict[str, list[set[str]]] = {}
         words: list[str] = []
         for name in self.fields:
-            tokens = [tokenize(t or "") or [""] for t in texts[name]]
+            tokens = [tokenize(t or "", stopwords=self.stopwords) or [""] for t in texts[name]]
             model = bm25s.BM25(k1=self.k1, b=self.b)
             model.index(tokens, show_progress=False)
             self.models_[name] = model
@@ -83,7 +86,7 @@ class BM25Index:
         if self.spell_correct:
             words, fixes = self.speller_.normalise(words)
         text = " ".join(words)
-        return AnalysedQuery(text=text, tokens=tokenize(text), corrections=fixes)
+        return AnalysedQuery(text=text, tokens=tokenize(text, stopwords=self.stopwords), corrections=fixes)
 
     def scores(self, tokens: Sequence[str]) -> np.ndarray:
         """Weighted BM25 score of every document (float32, length ``n_docs_``)."""
@@ -104,3 +107,23 @@ class BM25Index:
             if t not in seen and any(t in self.doc_tokens_[f][row] for f in self.fields):
                 seen.append(t)
         return seen
+
+    def coverage(self, tokens: Sequence[str], row: int) -> float:
+        """IDF-weighted share of the query ``tokens`` that occur in document ``row`` (any field).
+
+        A token no document holds weighs the most, so a query about something the catalogue
+        never mentions is poorly covered by every document."""
+        self._check()
+        if not hasattr(self, "df_"):
+            df: dict[str, int] = {}
+            for i in range(self.n_docs_):
+                for t in set().union(*(self.doc_tokens_[f][i] for f in self.fields)):
+                    df[t] = df.get(t, 0) + 1
+            self.df_ = df
+        n = self.n_docs_
+        weights = {t: math.log((n + 1) / (self.df_.get(t, 0) + 0.5)) for t in set(tokens) if t}
+        total = sum(weights.values())
+        if not total:
+            return 0.0
+        held = set().union(*(self.doc_tokens_[f][row] for f in self.fields))
+        return sum(w for t, w in weights.items() if t in held) / total

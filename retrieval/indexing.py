@@ -262,20 +262,24 @@ def build_index(
     return report
 
 
-def open_product_search(workspace: str | Path, *, config: StoreConfig | None = None, **params: Any) -> Any:
-    """A fitted HybridSearcher over the workspace's products, dense side from the Chroma index.
+def open_product_search(workspace: str | Path, *, config: StoreConfig | None = None,
+                        products: pd.DataFrame | None = None, **params: Any) -> Any:
+    """A fitted HybridSearcher over the workspace's products (or ``products``), dense side from
+    the Chroma index.
 
     Products not (yet) in the index get a zero vector: lexical search still finds them.
     """
-    from recsys_core.data.store import load_store
     from retrieval.chroma_store import ann_search, load_embeddings
     from retrieval.search import HybridSearcher
 
     read_manifest(workspace)
     config = config or StoreConfig.for_workspace(workspace)
-    shop = load_store(workspace)
+    if products is None:
+        from recsys_core.data.store import load_store
+
+        products = load_store(workspace).products
     collection = get_collection(open_client(config), "products", config)
-    ids = shop.products["item_id"].astype(str).tolist()
+    ids = products["item_id"].astype(str).tolist()
     try:
         vectors = load_embeddings(collection, ids, where=config.where(), retry=config.retry)
     except IndexCorruptError:
@@ -288,4 +292,4 @@ def open_product_search(workspace: str | Path, *, config: StoreConfig | None = N
             f"the product index in {config.url or config.path} is empty; "
             f"run `shelfwise index --workspace {workspace}`"
         )
-    return HybridSearcher(**params).fit(shop.products, embeddings=vectors, ann=ann_search(collection, where=config.where(), retry=config.retry))
+    return HybridSearcher(**params).fit(products, embeddings=vectors, ann=ann_search(collection, where=config.where(), retry=config.retry))

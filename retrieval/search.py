@@ -22,7 +22,8 @@ from retrieval.errors import SearchInputError
 from retrieval.filters import SearchFilters
 from retrieval.query_parser import parse_query
 from retrieval.rules import Candidate, SearchRule, apply_rules
-from retrieval.trace import STAGES, Comparison, Hit, HitTrace
+from retrieval.tokenizer import STOPWORDS
+from retrieval.trace import Comparison, Hit, HitTrace, stage_where_ahead
 
 MODES = ("bm25", "dense", "hybrid")
 FUSIONS = ("weighted", "rrf")
@@ -89,6 +90,7 @@ class HybridSearcher:
         parse_queries: bool = True,
         query_encoder: QueryEncoder | None = None,
         embed_cache_dir: str | None = None,
+        stopwords: frozenset[str] = STOPWORDS,
     ):
         self.mode = mode
         self.fusion = fusion
@@ -104,6 +106,7 @@ class HybridSearcher:
         self.parse_queries = parse_queries
         self.query_encoder = query_encoder
         self.embed_cache_dir = embed_cache_dir
+        self.stopwords = stopwords
 
     # ---- fitting -------------------------------------------------------------------------
     def fit(
@@ -133,7 +136,8 @@ class HybridSearcher:
         weights = dict(self.field_weights or DEFAULT_FIELD_WEIGHTS)
         weights = {f: w for f, w in weights.items() if f in self.products_.columns}
         texts = {f: self.products_[f].fillna("").astype(str).tolist() for f in weights}
-        self.bm25_ = BM25Index(fields=weights, k1=self.k1, b=self.b, spell_correct=self.spell_correct)
+        self.bm25_ = BM25Index(fields=weights, k1=self.k1, b=self.b, spell_correct=self.spell_correct,
+                               stopwords=self.stopwords)
         self.bm25_.fit(texts)
         self.embeddings_: np.ndarray | None = None
         if self.mode != "bm25" or embeddings is not None:
@@ -277,10 +281,9 @@ class HybridSearcher:
         explain: bool = False,
     ) -> list[Hit]:
         """Top ``k`` products for ``query``; ``explain`` attaches a per-stage trace to each hit."""
-        pins = [
-            self.row_of_[pid] for pid in (getattr(r, "item_id", None) for r in rules or ())
-            if isinstance(pid, str) and pid in self.row_of_
-        ]
+        # items a rule pins for this query join the candidates even when not retrieved
+        pinned = [pid for r in rules or () for pid in getattr(r, "pinned_items", lambda _q: ())(query)]
+        pins = [self.row_of_[pid] for pid in pinned if pid in self.row_of_]
         scored = self._score(query, filters, user_vector, pinned_rows=pins)
         ordered = self._final_order(scored, rules or (), query)
         return [self._hit(scored, c, i + 1, explain) for i, c in enumerate(ordered[:k])]
@@ -325,7 +328,11 @@ class HybridSearcher:
             matched_terms=self.bm25_.matched_terms(scored.analysed.tokens, r),
             query_corrections=[f"{x.original} -> {x.replacement}" for x in scored.analysed.corrections],
         )
-        return Hit(item_id=c.item_id, rank=rank, score=c.score, title=title, trace=trace)
+        parts = {"retrieval": float(scored.fused[i])}
+        if scored.personal is not None:
+            parts["personalisation"] = self.personal_weight * float(scored.personal[i])
+        parts.update({f"rule:{rule_id}": delta for rule_id, delta in c.parts.items()})
+        return Hit(item_id=c.item_id, rank=rank, score=c.score, title=title, trace=trace, contributions=parts)
 
     def compare(
         self,
@@ -360,14 +367,7 @@ class HybridSearcher:
             "personalised": above(pers) if s.personal is not None else None,
             "final": pos[a] < pos[b],
         }
-        passes_at: str | None = None
-        if ahead["final"]:
-            for stage in STAGES:
-                state = ahead[stage]
-                if state is False:
-                    passes_at = None
-                elif state and passes_at is None:
-                    passes_at = stage
+        passes_at = stage_where_ahead(ahead)
         words = ", ".join(
             f"{st}: {'ahead' if v else 'behind'}" for st, v in ahead.items() if v is not None
         )

@@ -15,6 +15,10 @@ from functools import lru_cache
 STOPWORDS: frozenset[str] = frozenset(
     "a an and are as at be by for from in into is it of on or the to with w/ without".split()
 )
+# questions to a knowledge base also carry their asking words, which say nothing about the topic
+QUESTION_STOPWORDS: frozenset[str] = STOPWORDS | frozenset("""
+am been but can could did do does doe had has have how i if its me my no not our please so tell than that
+then there these this those us was we were what when where which who why will would you your""".split())
 # unit spellings → canonical token (matched after lower-casing and dot removal)
 UNITS: dict[str, str] = {
     "inch": "in", "inches": "in", "in": "in", '"': "in", "''": "in",

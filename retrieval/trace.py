@@ -32,6 +32,8 @@ class Hit:
     score: float  # final score after personalisation and rules
     title: str = ""
     trace: HitTrace | None = None
+    # with explain: the score's exact parts (fused retrieval, personalisation, one per rule)
+    contributions: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,3 +52,30 @@ class Comparison:
     passes_at: str | None
     ahead_by_stage: dict[str, bool | None]  # None where a stage did not score both items
     explanation: str
+
+
+def stage_where_ahead(ahead: dict[str, bool | None]) -> str | None:
+    """The stage from which ``a`` stays ahead of ``b`` to the final ranking (None: it ends below).
+
+    ``ahead`` maps each of :data:`STAGES` to whether ``a`` scored above ``b`` there (None where
+    the stage did not score both)."""
+    if not ahead.get("final"):
+        return None
+    passes_at: str | None = None
+    for stage in STAGES:
+        state = ahead.get(stage)
+        if state is False:
+            passes_at = None
+        elif state and passes_at is None:
+            passes_at = stage
+    return passes_at
+
+
+def hit_stages(hit: Hit, personal_weight: float) -> dict[str, float | None]:
+    """A traced hit's score at each stage (for comparing two hits of one search)."""
+    t = hit.trace
+    if t is None:
+        return {"final": -float(hit.rank)}
+    personal = t.fused_score + personal_weight * t.personal_score if t.personal_score is not None else None
+    return {"bm25": t.bm25_score, "dense": t.dense_similarity, "fused": t.fused_score,
+            "personalised": personal, "final": -float(hit.rank)}

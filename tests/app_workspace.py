@@ -39,3 +39,9 @@ def demo_workspace() -> Path:
     train_workspace(root, config=HybridConfig(params={"sequence": QUICK_SEQUENCE}, weight_users=200))
     build_index(root, show_progress=False)
     return root
+
+
+def workspace_copy(dest: Path) -> Path:
+    """A private copy of the demo workspace, for tests that change it (rules, live events)."""
+    shutil.copytree(demo_workspace(), dest, ignore=shutil.ignore_patterns("*.lock"))
+    return dest

@@ -127,7 +127,8 @@ def test_explain_for_a_user_and_for_a_query(client: TestClient, service: Shelfwi
     assert body["score"] == pytest.approx(top["score"])
     hit = client.post("/search", json={"query": "tent", "k": 1}).json()["results"][0]
     q = client.post("/explain", json={"query": "tent", "item_id": hit["item_id"]}).json()
-    assert q["found"] and q["hit"]["rank"] == 1 and q["hit"]["trace"]["bm25_rank"] is not None
+    assert q["found"] and q["rank"] == 1 and q["score"] == pytest.approx(hit["score"])
+    assert q["evidence"]["bm25_rank"] is not None and sum(q["contributions"].values()) == pytest.approx(q["score"])
 
 
 def test_explain_errors_name_the_problem(client: TestClient) -> None:
@@ -145,7 +146,11 @@ def test_compare_by_stage_and_by_component(client: TestClient, service: Shelfwis
     user = _user_with_history(service)
     rec = client.post("/compare", json={"user_id": user, "a": a, "b": b}).json()
     assert rec["decisive_component"] in rec["difference"]
-    assert rec["a_above_b"] == (rec["a"]["score"] > rec["b"]["score"])
+
+    def shown(p: dict[str, Any]) -> tuple[int, float]:  # shown items by rank, then the rest by score
+        return (p["rank"], 0.0) if p["rank"] else (10**9, -p["score"])
+
+    assert rec["a_above_b"] == (shown(rec["a"]) < shown(rec["b"]))
     same = client.post("/compare", json={"query": "tent", "a": a, "b": a})
     assert same.status_code == 422 and a in same.json()["message"]
 
@@ -175,8 +180,8 @@ def test_events_change_the_next_recommendation_without_retraining(client: TestCl
     assert (service.workspace / "live" / "events.jsonl").read_text().count(before[0]) >= 1
 
 
-def test_chat_and_api_share_one_recommender(service: ShelfwiseService) -> None:
-    assert service.services.recommender.model is service.recommender
+def test_chat_and_api_share_one_service(service: ShelfwiseService) -> None:
+    assert service.assistant.service is service  # the chat's tools call the very same engines
 
 
 def test_events_with_an_unknown_item_change_nothing(client: TestClient, service: ShelfwiseService) -> None:
@@ -230,7 +235,7 @@ def test_saved_rules_apply_to_live_recommendations_and_search(client: TestClient
         buried = [r for r in after if str(service.products.at[r["item_id"], "brand"]) == top_brand]
         for row in after:
             assert sum(row["contributions"].values()) == pytest.approx(row["score"], abs=1e-9)
-        assert all(r["contributions"]["rules"] < 0 for r in buried)
+        assert all(r["contributions"]["rule:bury-top-brand"] < 0 for r in buried)
         hits = client.post("/search", json={"query": "jacket", "k": 5, "explain": True}).json()["results"]
         assert hits[0]["item_id"] == pinned
     finally:

@@ -1,4 +1,5 @@
-"""The assistant on a small demo shop: routing, memory, tools, grounding guard, KB cite-or-decline."""
+"""The assistant over a small trained demo workspace: routing from the tool registry, memory,
+tools calling the one service, grounding guard, KB cite-or-decline."""
 
 from __future__ import annotations
 
@@ -10,26 +11,25 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 import assistant.agent as agent_pkg
-from assistant.agent import DECLINE, Assistant, SessionMemory, ShopServices, check_answer, route
-from recsys_core.demo.generate import generate_demo_shop
+from assistant.agent import DECLINE, Assistant, SessionMemory, check_answer, registered_tools, route
+from assistant.service import ShelfwiseService
+from tests.app_workspace import demo_workspace, workspace_copy
 
 
 @pytest.fixture(scope="module")
-def shop():
-    shop, _ = generate_demo_shop(0, n_products=600, n_users=300, n_days=60, target_events=15000)
-    return shop
+def service() -> ShelfwiseService:
+    return ShelfwiseService(demo_workspace(), llm="template")
 
 
-@pytest.fixture(scope="module")
-def services(shop, tmp_path_factory) -> ShopServices:
-    return ShopServices(tmp_path_factory.mktemp("ws"), shop=shop)
+def _bot(service: ShelfwiseService, llm=None, **kw) -> Assistant:  # type: ignore[no-untyped-def]
+    return Assistant(service, llm, **kw)
 
 
 def test_public_names_pinned() -> None:
     assert sorted(agent_pkg.__all__) == sorted([
-        "DECLINE", "INTENTS", "TOOL_FUNCTIONS", "Answer", "Assistant", "GuardReport", "KnowledgeBase", "Lexicon",
-        "Route", "SessionMemory", "ShopServices", "Slots", "ToolResult", "build_tools", "check_answer",
-        "extract_slots", "render_template", "route", "strip_instructions"])
+        "DECLINE", "Answer", "Assistant", "GuardReport", "Lexicon", "Route", "SessionMemory", "Slots", "Tool",
+        "ToolResult", "check_answer", "extract_slots", "get_tool", "intents", "langchain_tools", "registered_tools",
+        "render", "route", "strip_instructions"])
 
 
 @pytest.mark.parametrize("question,intent", [
@@ -37,31 +37,64 @@ def test_public_names_pinned() -> None:
     ("why is P00003 #3 for user 12", "explain_ranking"),
     ("Why is P00003 above P00007 for user 5?", "compare"),
     ("what if I boost brand Alpenglow by 20%", "whatif"),
-    ("which brands dominate top-10 exposure in tents", "exposure_audit"),
+    ("which brands dominate top-10 exposure in jackets", "exposure_audit"),
     ("suggest a promotion for slow movers in home and kitchen", "propose_promotions"),
     ("What is your return policy for opened electronics?", "kb_answer"),
     ("Which categories are trending up this month?", "trend_report"),
     ("what segment is user 44 in", "segment_profile"),
     ("recommend something for user 17", "recommend_for_user"),
     ("how much is P00010 and is it in stock", "lookup_product"),
-    ("show me waterproof tents under $200", "search_products"),
+    ("show me waterproof jackets under $200", "search_products"),
     ("hello", "chit_chat"),
     ("purple elephants dance", "unknown"),
 ])
-def test_routing(services: ShopServices, question: str, intent: str) -> None:
-    assert route(question, services.lexicon).intent == intent
+def test_routing(service: ShelfwiseService, question: str, intent: str) -> None:
+    assert route(question, service.lexicon).intent == intent
 
 
-def test_slots(services: ShopServices) -> None:
-    r = route("what if I boost brand Alpenglow by 20% in outdoor for user 17 under $120", services.lexicon)
+def test_every_declared_example_routes_to_its_tool(service: ShelfwiseService) -> None:
+    """The router reads the registry: each tool's own example phrasings reach that tool."""
+    wrong = [(name, q, route(q, service.lexicon).intent) for name, tool in registered_tools().items()
+             for q in tool.examples if route(q, service.lexicon).intent != name]
+    assert len(registered_tools()) == 11 and wrong == []
+
+
+def test_a_new_tool_is_one_declaration(service: ShelfwiseService) -> None:
+    """Registering a tool makes the router, the LangChain tools and the answer composer use it."""
+    from pydantic import BaseModel
+
+    from assistant.agent.tools import Plan, Tool, ToolResult, langchain_tools, register
+    from assistant.agent.tools.registry import TOOLS
+
+    class Args(BaseModel):
+        item_id: str
+
+    def run(svc: ShelfwiseService, item_id: str) -> ToolResult:
+        return ToolResult("stock_value", {"item_id": item_id},
+                          {"item_id": item_id, "value": round(float(svc.products.at[item_id, "price"]) * 2, 2)}, [item_id])
+
+    register(Tool(name="stock_value", description="Twice the price of an item.", args=Args, run=run,
+                  template=lambda f: f"{f['item_id']} doubles to ${f['value']}.",
+                  plan=lambda s, q, u: Plan("stock_value", {"item_id": s.item_ids[0]}),
+                  patterns=(r"\bdoubled?\b",), priority=1, examples=("what is P00010 doubled",)))
+    try:
+        ans = _bot(service).ask("what is P00010 doubled", session="plugin")
+        assert ans.intent == "stock_value" and ans.answer.startswith("P00010 doubles to $")
+        assert "stock_value" in [t.name for t in langchain_tools(service)]
+    finally:
+        TOOLS.pop("stock_value")
+
+
+def test_slots(service: ShelfwiseService) -> None:
+    r = route("what if I boost brand Alpenglow by 20% in outdoor for user 17 under $120", service.lexicon)
     s = r.slots
     assert (s.user_id, s.brands, s.categories, s.percent, s.price_max) == ("U00017", ["Alpenglow"], ["outdoor"], 20.0, 120.0)
-    title = services.shop.products.title.iloc[2]
-    assert route(f"price of the {title}?", services.lexicon).slots.item_ids == ["P00003"]
+    title = service.shop.products.title.iloc[2]
+    assert route(f"price of the {title}?", service.lexicon).slots.item_ids == ["P00003"]
 
 
-def test_followup_reuses_intent(services: ShopServices) -> None:
-    a = Assistant(services, None)
+def test_followup_reuses_intent(service: ShelfwiseService) -> None:
+    a = _bot(service)
     first = a.ask("recommend something for user 17", session="m")
     again = a.ask("and for user 20?", session="m")
     assert first.intent == again.intent == "recommend_for_user"
@@ -71,56 +104,57 @@ def test_followup_reuses_intent(services: ShopServices) -> None:
     assert other.intent == "segment_profile" and other.facts["user_id"] == "U00020"
 
 
-def test_memory_persists_across_instances(services: ShopServices, tmp_path: Path) -> None:
-    Assistant(services, None, memory=SessionMemory(tmp_path)).ask("what segment is user 3 in", session="s")
-    again = Assistant(services, None, memory=SessionMemory(tmp_path)).ask("what about user 4?", session="s")
+def test_memory_persists_across_instances(service: ShelfwiseService, tmp_path: Path) -> None:
+    _bot(service, memory=SessionMemory(tmp_path)).ask("what segment is user 3 in", session="s")
+    again = _bot(service, memory=SessionMemory(tmp_path)).ask("what about user 4?", session="s")
     assert again.intent == "segment_profile" and again.facts["user_id"] == "U00004"
 
 
-def test_lookup_reads_live_store(shop, tmp_path: Path) -> None:
+def test_lookup_reads_the_live_product_table(service: ShelfwiseService) -> None:
+    shop = service.shop
     changed = shop.products.copy()
     changed.loc[changed.item_id == "P00010", "price"] = 12.34
     changed.loc[changed.item_id == "P00010", "stock"] = 0
     live = type(shop)(products=changed, events=shop.events, users=shop.users,
                       knowledge_base=shop.knowledge_base, trends=shop.trends)
-    ans = Assistant(ShopServices(tmp_path, shop=live), None).ask("how much is P00010?")
+    ans = _bot(ShelfwiseService(demo_workspace(), llm="template", shop=live)).ask("how much is P00010?")
     assert ans.facts["price"] == 12.34 and ans.facts["in_stock"] is False
     assert "$12.34" in ans.answer and "out of stock" in ans.answer and ans.citations == ["P00010"]
 
 
-def test_guard_flags_unsupported(services: ShopServices) -> None:
+def test_guard_flags_unsupported(service: ShelfwiseService) -> None:
     facts = {"item_id": "P00010", "price": 49.99, "brand": "Northpeak"}
-    assert check_answer("P00010 by Northpeak costs $49.99.", facts, services.lexicon).ok
-    bad = check_answer("P00011 by Alpenglow costs $19.99, ranked first.", facts, services.lexicon)
+    assert check_answer("P00010 by Northpeak costs $49.99.", facts, service.lexicon).ok
+    bad = check_answer("P00011 by Alpenglow costs $19.99, ranked first.", facts, service.lexicon)
     assert bad.ids == ["P00011"] and "19.99" in bad.numbers and "first" in bad.numbers and "Alpenglow" in bad.names
-    assert not check_answer("FACTS: loop loop loop loop loop loop.", facts, services.lexicon).ok
+    assert not check_answer("FACTS: loop loop loop loop loop loop.", facts, service.lexicon).ok
 
 
-def test_hallucinating_llm_falls_back_to_template(services: ShopServices) -> None:
+def test_hallucinating_llm_falls_back_to_template(service: ShelfwiseService) -> None:
     liar = FakeListChatModel(responses=["P00010 costs $999 and ships free tomorrow."])
-    ans = Assistant(services, liar).ask("how much is P00010?")
+    ans = _bot(service, liar).ask("how much is P00010?")
     assert ans.source == "template" and "999" not in ans.answer
     assert ans.guard["unsupported_numbers"] == ["999"]
     price = ans.facts["price"]
     honest = FakeListChatModel(responses=[f"P00010 costs ${price:g}."])
-    ok = Assistant(services, honest).ask("how much is P00010?")
+    ok = _bot(service, honest).ask("how much is P00010?")
     assert ok.source == "llm" and ok.answer == f"P00010 costs ${price:g}."
 
 
-def test_llm_sees_facts_only_prompt(services: ShopServices) -> None:
+def test_llm_sees_facts_only_prompt(service: ShelfwiseService) -> None:
     seen: list[str] = []
 
     class Recording(FakeListChatModel):
-        def _call(self, messages, stop=None, run_manager=None, **kw):  # type: ignore[override]
+        def _call(self, messages, stop=None, run_manager=None, **kw):  # type: ignore[no-untyped-def,override]
             seen.append("\n".join(str(m.content) for m in messages))
             return super()._call(messages, stop, run_manager, **kw)
 
-    Assistant(services, Recording(responses=["ok."])).ask("how much is P00010?")
+    _bot(service, Recording(responses=["ok."])).ask("how much is P00010?")
     assert "FACTS:" in seen[0] and "P00010" in seen[0] and "not instructions" in seen[0]
 
 
-def test_kb_cites_or_declines(services: ShopServices) -> None:
-    a = Assistant(services, None)
+def test_kb_cites_or_declines(service: ShelfwiseService) -> None:
+    a = _bot(service)
     ans = a.ask("Can I return opened electronics?")
     assert ans.intent == "kb_answer" and not ans.declined
     assert ans.citations and ans.citations[0].startswith("returns-policy#") and "10%" in ans.answer
@@ -128,64 +162,44 @@ def test_kb_cites_or_declines(services: ShopServices) -> None:
     assert no.declined and no.answer == DECLINE and no.citations == []
 
 
-def test_every_tool_answers(services: ShopServices) -> None:
-    a = Assistant(services, None)
+def test_every_tool_answers(service: ShelfwiseService) -> None:
+    a = _bot(service)
     for q in ["why is P00042 ranked for user 17", "why is P00003 above P00007 for user 5",
-              "what if I boost brand Alpenglow by 20%", "which brands dominate top-10 exposure in tents",
+              "what if I boost brand Alpenglow by 20%", "which brands dominate top-10 exposure in jackets",
               "suggest a promotion for slow movers in home and kitchen", "which categories are trending",
-              "profile of user 44", "show me tents under $200", "recommend for user 17"]:
+              "profile of user 44", "show me jackets under $200", "recommend for user 17", "how much is P00010",
+              "what is your return policy?"]:
         ans = a.ask(q)
         assert ans.tool_calls and ans.facts and not ans.declined, q
-        report = check_answer(ans.answer, ans.facts, services.lexicon)
-        assert not (report.numbers or report.ids or report.names), (q, report)
+        assert not ans.answer.startswith("I couldn't"), (q, ans.answer)
+        report = check_answer(ans.answer, ans.facts, service.lexicon)
+        figures = [n for n in report.numbers if " " not in n]  # "5 days" vs "5%": the unit check is the LLM's
+        assert not (figures or report.ids or report.names), (q, report)
 
 
-def test_recommendation_components_sum(services: ShopServices) -> None:
-    ans = Assistant(services, None).ask("recommend for user 17")
+def test_recommendation_components_sum(service: ShelfwiseService) -> None:
+    ans = _bot(service).ask("recommend for user 17")
     for row in ans.facts["results"]:
         assert abs(sum(row["components"].values()) - row["score"]) < 1e-3
     first = ans.facts["results"][0]["item_id"]
-    explained = Assistant(services, None).ask(f"why is {first} recommended for user 17")
+    explained = _bot(service).ask(f"why is {first} recommended for user 17")
     assert explained.facts["rank"] == 1
 
 
-def test_cli_json(services: ShopServices, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     from assistant.commands import ask as ask_cmd
-    from recsys_core.data.store import save_store
 
-    try:
-        save_store(tmp_path, services.shop, {})
-    except TypeError:
-        pytest.skip("save_store signature changed")
     parser = argparse.ArgumentParser()
     ask_cmd.register(parser.add_subparsers())
-    args = parser.parse_args(["ask", "how much is P00010?", "--workspace", str(tmp_path), "--json", "--llm", "template"])
+    args = parser.parse_args(["ask", "how much is P00010?", "--workspace", str(demo_workspace()), "--json",
+                              "--llm", "template"])
     assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(ask_cmd.JSON_KEYS) <= set(out) and out["intent"] == "lookup_product" and out["citations"] == ["P00010"]
     assert out["declined"] is False
 
 
-def test_eval_set_shape_and_routing(services: ShopServices) -> None:
-    from assistant.agent.evaluation import load_cases
-
-    cases = load_cases()
-    assert len(cases) >= 80
-    assert {c.intent for c in cases} >= {"search_products", "recommend_for_user", "explain_ranking", "compare", "whatif",
-                                         "trend_report", "segment_profile", "lookup_product", "kb_answer",
-                                         "propose_promotions", "exposure_audit"}
-    assert sum(c.decline for c in cases) >= 10 and sum(bool(c.doc) for c in cases) >= 20
-    previous: dict[str, object] = {}
-    right = 0
-    for c in cases:
-        r = route(c.q, services.lexicon, previous.get(c.session or ""))  # type: ignore[arg-type]
-        if c.session:
-            previous[c.session] = r
-        right += r.intent == c.intent
-    assert right / len(cases) >= 0.95
-
-
-def test_tool_calling_flag_uses_the_models_choice(services: ShopServices) -> None:
+def test_tool_calling_flag_uses_the_models_choice(service: ShelfwiseService) -> None:
     from langchain_core.language_models.chat_models import BaseChatModel
     from langchain_core.messages import AIMessage
     from langchain_core.outputs import ChatGeneration, ChatResult
@@ -197,57 +211,46 @@ def test_tool_calling_flag_uses_the_models_choice(services: ShopServices) -> Non
         def _llm_type(self) -> str:
             return "picker"
 
-        def bind_tools(self, tools, **kw):  # type: ignore[override]
+        def bind_tools(self, tools, **kw):  # type: ignore[no-untyped-def,override]
             self.bound = [t.name for t in tools]
             return self
 
-        def _generate(self, messages, stop=None, run_manager=None, **kw):  # type: ignore[override]
+        def _generate(self, messages, stop=None, run_manager=None, **kw):  # type: ignore[no-untyped-def,override]
             if len(messages) == 1:  # the tool-choice call sees only the question
                 msg = AIMessage(content="", tool_calls=[{"name": "lookup_product", "args": {"item_id": "P00010"}, "id": "c1"}])
             else:
                 msg = AIMessage(content=f"P00010 is in stock at ${price:g}.")
             return ChatResult(generations=[ChatGeneration(message=msg)])
 
-    price = float(services.products.at["P00010", "price"])
+    price = float(service.products.at["P00010", "price"])
     model = Picker()
-    ans = Assistant(services, model, tool_calling=True).ask("tell me everything about that sleeping thing")
-    assert "lookup_product" in model.bound and len(model.bound) == 11
+    ans = _bot(service, model, tool_calling=True).ask("tell me everything about that sleeping thing")
+    assert "lookup_product" in model.bound and len(model.bound) == len(registered_tools())
     assert ans.intent == "lookup_product" and ans.tool_calls[0]["args"] == {"item_id": "P00010"}
     assert ans.source == "llm" and ans.answer == f"P00010 is in stock at ${price:g}."
-    plain = Assistant(services, model, tool_calling=False).ask("tell me everything about that sleeping thing")
+    plain = _bot(service, model, tool_calling=False).ask("tell me everything about that sleeping thing")
     assert plain.tool_calls == [] or plain.tool_calls[0]["args"] != {"item_id": "P00010"}
 
 
-def test_hybrid_adapter_passes_exact_attribution(services: ShopServices) -> None:
-    from assistant.agent.recommender import HybridAdapter
-    from recsys_core.models import Recommendation
-
-    class Stub:
-        def recommend(self, user_id, k):
-            return [self.explain(user_id, "P00005")]
-
-        def explain(self, user_id, item_id):
-            return Recommendation(item_id=item_id, rank=4, score=0.75, contributions={"sequence": 0.5, "cf": 0.25},
-                                  component_scores={"sequence": 1.0, "cf": 0.5}, source="next in sequence",
-                                  evidence={"similar_history": [{"item_id": "P00001", "similarity": 0.91}]})
-
-    svc = ShopServices(services.workspace, shop=services.shop)
-    svc.__dict__["recommender"] = HybridAdapter(Stub())
-    ans = Assistant(svc, None).ask("why is P00005 ranked for user 17")
-    assert ans.facts["rank"] == 4 and ans.facts["components"] == {"sequence": 0.5, "cf": 0.25}
-    assert ans.facts["top_component"] == "sequence" and "P00001" in ans.answer and "0.91" in ans.answer
+def test_explanation_carries_the_models_exact_attribution(service: ShelfwiseService) -> None:
+    """The chat's explanation is the service's: same rank, score, parts and evidence."""
+    top = service.recommend("U00017", k=1)[0]
+    ans = _bot(service).ask(f"why is {top.item_id} ranked for user 17")
+    want = {n: round(v, 4) for n, v in service.explain("U00017", top.item_id).contributions.items()}
+    assert ans.facts["rank"] == 1 and ans.facts["components"] == want
+    assert ans.facts["top_component"] == top.top_component() and top.source in ans.answer
 
 
-def test_invented_policy_prose_is_rejected(services: ShopServices) -> None:
+def test_invented_policy_prose_is_rejected(service: ShelfwiseService) -> None:
     inventor = FakeListChatModel(responses=["This product has been sold out by the manufacturer. Please contact them "
                                             "with details and they will provide refundable items if needed."])
-    ans = Assistant(services, inventor).ask("Can I return opened electronics?")
+    ans = _bot(service, inventor).ask("Can I return opened electronics?")
     assert ans.source == "template" and ans.guard["unsupported_words"] and "manufacturer" not in ans.answer
     assert ans.citations and ans.citations[0].startswith("returns-policy#")
 
 
-def test_default_user_from_cli_flag(services: ShopServices) -> None:
-    a = Assistant(services, None)
+def test_default_user_from_cli_flag(service: ShelfwiseService) -> None:
+    a = _bot(service)
     assert a.ask("what should I buy? recommend something", user="17").facts["user_id"] == "U00017"
     assert a.ask("recommend something", user="U00020").facts["user_id"] == "U00020"
     asked = a.ask("recommend something")
@@ -257,97 +260,82 @@ def test_default_user_from_cli_flag(services: ShopServices) -> None:
 @pytest.mark.parametrize("question,reply", [
     ("How fast is express shipping? Is same-day drone delivery possible?", "Yes, we do offer same-day drone delivery."),
     ("When is shipping free?", 'The answer to this question would be "When is shipping free?"')])
-def test_affirming_or_echoing_the_question_is_rejected(services: ShopServices, question: str, reply: str) -> None:
-    ans = Assistant(services, FakeListChatModel(responses=[reply])).ask(question)
+def test_affirming_or_echoing_the_question_is_rejected(service: ShelfwiseService, question: str, reply: str) -> None:
+    ans = _bot(service, FakeListChatModel(responses=[reply])).ask(question)
     assert not ans.declined and ans.citations  # answerable: the guard, not a decline, stops the reply
     assert ans.source == "template" and ans.answer != reply and ans.guard["ok"] is False
 
 
-def test_chat_tools_apply_saved_rules(shop, tmp_path: Path) -> None:
+def test_chat_tools_apply_saved_rules(tmp_path: Path) -> None:
     """A pin and a bury saved in W/rules change the chat's recommendations and search like the API's."""
     from recsys_core.strategy.rules_store import parse_rules, save_rules
 
-    svc = ShopServices(tmp_path, shop=shop)
-    a = Assistant(svc, None)
+    ws = workspace_copy(tmp_path / "ws")
+    a = _bot(ShelfwiseService(ws, llm="template"))
     before = a.ask("recommend something for user 17", session="r1").facts["results"]
     top, pinned = before[0]["item_id"], before[-1]["item_id"]
-    hits = a.ask("show me tents", session="r2").facts["results"]
+    hits = a.ask("show me jackets", session="r2").facts["results"]
     buried_hit = hits[0]["item_id"]
-    save_rules(tmp_path, parse_rules({"rules": [
+    save_rules(ws, parse_rules({"rules": [
         {"id": "pin-last", "action": "pin", "target": {"item_ids": [pinned]}, "position": 1},
         {"id": "bury-top", "action": "bury", "target": {"item_ids": [top, buried_hit]}, "multiplier": 0.01},
     ]}), "test")
-    after = a.ask("recommend something for user 17", session="r3").facts
-    ids = [r["item_id"] for r in after["results"]]
+    after = a.ask("recommend something for user 17", session="r3")
+    ids = [r["item_id"] for r in after.facts["results"]]
     assert ids[0] == pinned and top not in ids[:3]
-    for row in after["results"]:  # components still sum to the score, the rules part shown
+    for row in after.facts["results"]:  # components still sum to the score, each rule its own part
         assert abs(sum(row["components"].values()) - row["score"]) < 1e-3
-    assert after["rule_effects"]
-    moved = a.ask("show me tents", session="r4").facts["results"]
+    assert "rule:pin-last" in after.facts["results"][0]["components"]
+    assert after.facts["rule_effects"][pinned] == ["pinned at position 1 by rule pin-last"]
+    assert "pinned at position 1 by rule pin-last" in after.answer
+    moved = a.ask("show me jackets", session="r4").facts["results"]
     assert moved[0]["item_id"] != buried_hit
 
 
-def test_guard_rejects_a_figure_that_changed_its_unit(services: ShopServices) -> None:
+def test_guard_rejects_a_figure_that_changed_its_unit(service: ShelfwiseService) -> None:
     facts = {"passage": "You can cancel an order within 1 hour of placing it.", "chunk_id": "order-cancellation#0"}
-    assert check_answer("Cancel an order on a 1 to 1 order only.", facts, services.lexicon).numbers == ["1 order"]
-    assert check_answer("You can cancel an order within 1 hour.", facts, services.lexicon).ok
+    assert check_answer("Cancel an order on a 1 to 1 order only.", facts, service.lexicon).numbers == ["1 order"]
+    assert check_answer("You can cancel an order within 1 hour.", facts, service.lexicon).ok
     # a chunk id's number is not a figure the answer may use
-    assert check_answer("It is 3 of them.", {"chunk_id": "privacy-policy#3"}, services.lexicon).numbers == ["3"]
+    assert check_answer("It is 3 of them.", {"chunk_id": "privacy-policy#3"}, service.lexicon).numbers == ["3"]
 
 
-def test_structured_results_are_not_sent_to_the_model(services: ShopServices) -> None:
+def test_structured_results_are_not_sent_to_the_model(service: ShelfwiseService) -> None:
     llm = FakeListChatModel(responses=["P00001 is great and costs $1."] * 3)
-    a = Assistant(services, llm)
+    a = _bot(service, llm)
     ans = a.ask("recommend something for user 17", session="skip")
     assert ans.source == "template" and ans.guard.get("skipped") and llm.i == 0
     short = a.ask("is P00010 in stock?", session="skip2")
     assert llm.i == 1 and short.source == "template" and short.guard["unsupported_ids"] == ["P00001"]
 
 
-def test_guard_rejects_added_negations_and_absolutes(services: ShopServices) -> None:
+def test_guard_rejects_added_negations_and_absolutes(service: ShelfwiseService) -> None:
     facts = {"passage": "You can cancel an order within 1 hour of placing it. We accept Visa and PayPal."}
 
     def fluency(text: str) -> list[str]:
-        return check_answer(text, facts, services.lexicon, min_word_support=0.0).fluency
+        return check_answer(text, facts, service.lexicon, min_word_support=0.0).fluency
 
     assert "adds a negation" in fluency("No, you can't cancel an order within 1 hour.")
     assert "adds all" in fluency("We accept all cards, Visa and PayPal, within 1 hour.")
     assert fluency("You can cancel an order within 1 hour of placing it.") == []
 
 
-def test_guard_rejects_a_figure_moved_to_other_words(services: ShopServices) -> None:
+def test_guard_rejects_a_figure_moved_to_other_words(service: ShelfwiseService) -> None:
     facts = {"template": "Top-10 exposure in office (189 logged lists): Deskly 40.9%, Papyra 19.8%; "
                          "9 of 40 items never shown."}
+
     def numbers(text: str) -> list[str]:
-        return check_answer(text, facts, services.lexicon, min_word_support=0.0).numbers
+        return check_answer(text, facts, service.lexicon, min_word_support=0.0).numbers
 
     assert numbers("In office, 40.9% of items are never shown.") == ["40.9"]
     assert numbers("Deskly has 40.9% of the exposure; 9 items are never shown.") == []
 
 
-@pytest.mark.slow
-def test_knowledge_base_reads_its_vectors_from_the_chroma_index(tmp_path: Path) -> None:
-    """With `shelfwise index` built, KB vectors come from the Chroma KB collection (same chunks, same
-    text), and answers are what the in-process embedding gives; a changed document is re-embedded."""
-    import numpy as np
-
-    from assistant.agent import KnowledgeBase
+def test_a_missing_model_is_said_not_faked(tiny_shop_dir: Path, tmp_path: Path) -> None:
+    """Before `shelfwise train` the assistant says which command builds the recommender."""
     from recsys_core.data import ingest
-    from retrieval.indexing import build_index
-    from tests.conftest import tiny_tables, write_tables
 
     ws = tmp_path / "ws"
-    tables = tiny_tables()
-    ingest(write_tables(tmp_path / "in", tables), ws)
-    build_index(ws, show_progress=False)
-    indexed = ShopServices(ws).knowledge_base
-    assert indexed.from_index_ == len(indexed.chunks_) > 0
-    local = KnowledgeBase(cache_dir=tmp_path / "cache").fit(ShopServices(ws).shop.knowledge_base)
-    np.testing.assert_allclose(indexed.vectors_, local.vectors_, atol=1e-5)
-    question = "how many days do I have to return an item"
-    assert [p.chunk_id for p in indexed.retrieve(question)] == [p.chunk_id for p in local.retrieve(question)]
-    kb = tables["knowledge_base"].copy()
-    kb.loc[0, "body"] = str(kb.loc[0, "body"]) + "\n\nGift wrapping is free on every order."
-    ingest(write_tables(tmp_path / "in2", {**tables, "knowledge_base": kb}), ws)  # store changed, index not
-    stale = ShopServices(ws).knowledge_base
-    assert stale.from_index_ < len(stale.chunks_)  # the changed chunk is embedded afresh, not read stale
+    ingest(tiny_shop_dir, ws)
+    ans = _bot(ShelfwiseService(ws, llm="template")).ask("recommend something for user U1")
+    assert ans.answer.startswith("I couldn't answer that: recommender not built yet") and "shelfwise train" in ans.answer

@@ -187,11 +187,11 @@ def test_damaged_index_manifest_names_it_and_reindex_repairs(store_workspace: Pa
     ):
         with pytest.raises(IndexCorruptError, match=r"manifest\.json is damaged.*shelfwise index"):
             call()
-    from assistant.agent.services import ShopServices
+    from assistant.service import ShelfwiseService
 
-    services = ShopServices(ws)  # the app keeps answering, lexically, and says why
-    assert services.searcher.search("trail boot", k=1) and services.search_mode == "bm25"
-    assert "manifest.json is damaged" in services.search_note
+    service = ShelfwiseService(ws, llm="template")  # the app keeps answering, lexically, and says why
+    assert service.search("trail boot", k=1) and service.search_mode == "bm25"
+    assert "manifest.json is damaged" in service.search_note
     build_index(ws, embedder=fake_embed, show_progress=False)
     assert open_product_search(ws, query_encoder=fake_vector).search("trail boot", k=1)
 

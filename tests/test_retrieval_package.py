@@ -10,10 +10,10 @@ import retrieval
 EXPECTED_ALL = [
     "COLLECTIONS", "IndexReport", "SearchReport", "SearchSet", "StoreConfig", "build_index",
     "load_search_set", "open_product_search", "run_search_eval",
-    "Boost", "Bury", "Candidate", "Chunk", "Comparison", "Hit", "HitTrace", "HybridSearcher",
-    "IndexNotBuiltError", "ParsedQuery", "Pin", "RetrievalError", "SearchFilters",
+    "Candidate", "Chunk", "Comparison", "Hit", "HitTrace", "HybridSearcher",
+    "IndexNotBuiltError", "ParsedQuery", "RetrievalError", "SearchFilters",
     "SearchInputError", "SearchRule", "StoreConnectionError", "apply_rules", "chunk_markdown",
-    "parse_query", "rrf", "rule_from_config", "weighted",
+    "parse_query", "rrf", "weighted",
 ]
 
 
@@ -31,16 +31,3 @@ def test_import_loads_no_heavy_dependency() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def test_rule_from_config_builds_registered_rules() -> None:
-    import pytest
-
-    rule = retrieval.rule_from_config({"kind": "boost", "factor": 2, "where": {"brand": "acme"}})
-    assert isinstance(rule, retrieval.Boost) and rule.factor == 2
-    pin = retrieval.rule_from_config({"kind": "pin", "item_id": "p1", "position": 2, "when": ["boots"]})
-    assert isinstance(pin, retrieval.Pin) and pin.when == ("boots",)
-    with pytest.raises(retrieval.SearchInputError, match="unknown rule kind"):
-        retrieval.rule_from_config({"kind": "teleport"})
-    with pytest.raises(retrieval.SearchInputError, match="bad parameters"):
-        retrieval.rule_from_config({"kind": "boost", "colour": "red"})

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from recsys_core.errors import NotFittedError, UnknownIdError
-from retrieval import Boost, Bury, HybridSearcher, Pin, SearchFilters
+from recsys_core.strategy import ProductLookup, RuleContext, SearchRulesHook, parse_rules
+from retrieval import HybridSearcher, SearchFilters
 from retrieval.errors import SearchInputError
 from tests.retrieval_fixtures import catalogue, fake_embed, fake_vector
 
@@ -21,6 +22,11 @@ def fitted(**params: object) -> HybridSearcher:
 
 def ids(hits: list) -> list[str]:
     return [h.item_id for h in hits]
+
+
+def hook(*rules: dict) -> list[SearchRulesHook]:  # type: ignore[type-arg]
+    """The shop's business rules (recsys_core.strategy) as the searcher's rule hook."""
+    return [SearchRulesHook(parse_rules({"rules": list(rules)}), ProductLookup(catalogue()), RuleContext(surface="search"))]
 
 
 def test_not_fitted_raises() -> None:
@@ -90,17 +96,33 @@ def test_rules_pin_boost_bury() -> None:
     s = fitted()
     base = ids(s.search("hiking boots", k=3))
     assert base[0] in {"p1", "p2"}
-    pinned = s.search("hiking boots", k=3, rules=[Pin("p7", 0)], explain=True)
+    pinned = s.search("hiking boots", k=3, rules=hook({"id": "p", "action": "pin", "target": {"item_ids": ["p7"]},
+                                                      "position": 1}), explain=True)
     assert pinned[0].item_id == "p7"  # pinned even though not retrieved
-    assert pinned[0].trace and "pinned" in pinned[0].trace.rule_effects[0]
-    buried = ids(s.search("hiking boots", k=3, rules=[Bury(item_ids=frozenset({base[0]}))]))
+    assert pinned[0].trace and pinned[0].trace.rule_effects == ["pinned at position 1 by rule p"]
+    buried = ids(s.search("hiking boots", k=3, rules=hook({"id": "b", "action": "bury",
+                                                          "target": {"item_ids": [base[0]]}})))
     assert buried[0] != base[0]
-    boosted = ids(s.search("boots", k=3, rules=[Boost(factor=50, where={"brand": "山"})]))
-    assert boosted[0] == "p6"
+    boosted = s.search("boots", k=3, explain=True, rules=hook({"id": "x", "action": "boost",
+                                                               "target": {"brands": ["山"]}, "multiplier": 50}))
+    assert boosted[0].item_id == "p6" and boosted[0].contributions["rule:x"] > 0
+
+
+def test_score_parts_sum_to_the_score_with_rules_and_personalisation() -> None:
+    s = fitted(personal_weight=0.5)
+    user = fake_vector("Leather brown Trek footwear boots")
+    hits = s.search("boots", k=5, explain=True, user_vector=user,
+                    rules=hook({"id": "x", "action": "boost", "target": {"item_ids": ["p2"]}, "multiplier": 3},
+                               {"id": "p", "action": "pin", "target": {"item_ids": ["p7"]}, "position": 2}))
+    for h in hits:
+        assert sum(h.contributions.values()) == pytest.approx(h.score, abs=1e-12)
+        assert {"retrieval", "personalisation"} <= set(h.contributions)
+    assert ids(hits)[1] == "p7" and "rule:p" in hits[1].contributions
 
 
 def test_pin_respects_filters() -> None:
-    hits = fitted().search("hiking boots", rules=[Pin("p7", 0)], filters=SearchFilters(in_stock=True))
+    pin = hook({"id": "p", "action": "pin", "target": {"item_ids": ["p7"]}, "position": 1})
+    hits = fitted().search("hiking boots", rules=pin, filters=SearchFilters(in_stock=True))
     assert "p7" not in ids(hits)
 
 
@@ -117,7 +139,8 @@ def test_compare_names_the_stage() -> None:
     top, second = ids(s.search("hiking boots", k=2))
     same = s.compare("hiking boots", top, second)
     assert same.passes_at is not None and same.ahead_by_stage["final"] is True
-    flipped = s.compare("hiking boots", second, top, rules=[Boost(factor=100, item_ids=frozenset({second}))])
+    flipped = s.compare("hiking boots", second, top, rules=hook({"id": "x", "action": "boost",
+                                                                 "target": {"item_ids": [second]}, "multiplier": 100}))
     assert flipped.passes_at == "final"
     never = s.compare("hiking boots", second, top)
     assert never.passes_at is None

@@ -1,35 +1,40 @@
-"""The grounded assistant: deterministic routing, tools returning facts, LLM wording checked by a guard."""
+"""The grounded assistant: a router over the tool registry, tools returning facts from the
+workspace service, exact answer templates, and LLM wording checked by a grounding guard."""
 
 from assistant.agent.assistant import Answer, Assistant
-from assistant.agent.compose import DECLINE, render_template
 from assistant.agent.guard import GuardReport, check_answer, strip_instructions
-from assistant.agent.intents import INTENTS, Route, route
-from assistant.agent.kb import KnowledgeBase
 from assistant.agent.lexicon import Lexicon
 from assistant.agent.memory import SessionMemory
-from assistant.agent.results import ToolResult
-from assistant.agent.services import ShopServices
+from assistant.agent.router import Route, intents, route
 from assistant.agent.slots import Slots, extract_slots
-from assistant.agent.tools import TOOL_FUNCTIONS, build_tools
+from assistant.agent.tools import (
+    DECLINE,
+    Tool,
+    ToolResult,
+    get_tool,
+    langchain_tools,
+    registered_tools,
+    render,
+)
 
 __all__ = [
     "DECLINE",
-    "INTENTS",
-    "TOOL_FUNCTIONS",
     "Answer",
     "Assistant",
     "GuardReport",
-    "KnowledgeBase",
     "Lexicon",
     "Route",
     "SessionMemory",
-    "ShopServices",
     "Slots",
+    "Tool",
     "ToolResult",
-    "build_tools",
     "check_answer",
     "extract_slots",
-    "render_template",
+    "get_tool",
+    "intents",
+    "langchain_tools",
+    "render",
     "route",
     "strip_instructions",
+    "registered_tools",
 ]

@@ -1,4 +1,7 @@
-"""The assistant: route → one tool call → facts → LLM phrasing → grounding guard → answer."""
+"""The assistant: route → one tool call → facts → template → (LLM phrasing → grounding guard) → answer.
+
+It holds no engines of its own: every tool calls the workspace's :class:`ShelfwiseService`.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,33 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant.agent.compose import CHIT_CHAT, DECLINE, UNKNOWN, render_template
 from assistant.agent.guard import (
     MIN_WORD_SUPPORT,
     check_answer,
     complete_sentences,
     strip_instructions,
 )
-from assistant.agent.intents import Route, route
 from assistant.agent.memory import SessionMemory
-from assistant.agent.plan import plan_call
-from assistant.agent.results import ToolResult
-from assistant.agent.services import ShopServices
-from assistant.agent.tools import build_tools
+from assistant.agent.router import CHIT_CHAT, Route, route
+from assistant.agent.tools import CHIT_CHAT as CHIT_CHAT_REPLY
+from assistant.agent.tools import (
+    DECLINE,
+    UNKNOWN,
+    Plan,
+    ToolResult,
+    get_tool,
+    langchain_tools,
+    registered_tools,
+    render,
+)
 from assistant.prompts import Prompt, chat_messages, load_prompt
 from recsys_core.errors import ShelfwiseError
 from recsys_core.privacy import ChatLog, redact
+
+if TYPE_CHECKING:
+    from assistant.service import ShelfwiseService
 
 
 @dataclass
@@ -47,56 +58,41 @@ class Answer:
 
 
 class Assistant:
-    """A grounded shop assistant over one workspace.
+    """A grounded shop assistant over one workspace's service.
 
     ``llm`` is a LangChain chat model (None: template answers only). ``tool_calling`` lets a
     backend that supports ``bind_tools`` pick the tool; the deterministic router is the default
     and the fallback.
     """
 
-    def __init__(self, services: ShopServices, llm: Any = None, *, tool_calling: bool = False,
+    def __init__(self, service: ShelfwiseService, llm: Any = None, *, tool_calling: bool = False,
                  memory: SessionMemory | None = None, prompt: Prompt | None = None,
                  chat_log: ChatLog | None = None):
-        self.services = services
+        self.service = service
         self.chat_log = chat_log  # W/logs/chat.jsonl: redacted turns, pseudonymised user ids
         self.llm = llm
         self.tool_calling = tool_calling
         self.memory = memory or SessionMemory()
         self.prompt = prompt or load_prompt("answer")
-        self.tools = {t.name: t for t in build_tools(services)}
-
-    @classmethod
-    def for_workspace(cls, workspace: str | Path, llm: Any = None, **kw: Any) -> Assistant:
-        return cls(ShopServices(workspace), llm, memory=SessionMemory(Path(workspace) / "sessions"),
-                   chat_log=ChatLog(workspace), **kw)
 
     # ---- routing and tools -------------------------------------------------------------
     def _route(self, question: str, session: str) -> Route:
-        return route(question, self.services.lexicon, self.memory.last_route(session))
+        return route(question, self.service.lexicon, self.memory.last_route(session))
 
     def _llm_tool_choice(self, question: str) -> tuple[str, dict[str, Any]] | None:
         if not (self.tool_calling and self.llm is not None and hasattr(self.llm, "bind_tools")):
             return None
-        try:
-            msg = self.llm.bind_tools(list(self.tools.values())).invoke(redact(question))  # no PII to the model
+        try:  # no PII to the model
+            msg = self.llm.bind_tools(langchain_tools(self.service)).invoke(redact(question))
         except (NotImplementedError, ShelfwiseError, ValueError):
             return None
         calls = getattr(msg, "tool_calls", None) or []
-        if not calls or calls[0]["name"] not in self.tools:
+        if not calls or calls[0]["name"] not in registered_tools():
             return None
         return calls[0]["name"], dict(calls[0]["args"])
 
     def _call(self, tool: str, args: dict[str, Any]) -> ToolResult:
-        if tool == "explain_ranking" and args.get("item_id") is None:  # "why is #3 first for user 12"
-            recs = self._call("recommend_for_user", {"user_id": args["user_id"], "k": args["rank"]})
-            if recs.error or len(recs.facts["results"]) < args["rank"]:
-                return recs
-            args = {"item_id": recs.facts["results"][args["rank"] - 1]["item_id"], "user_id": args["user_id"]}
-        clean = {k: v for k, v in args.items() if v is not None}
-        try:
-            return ToolResult(**self.tools[tool].invoke(clean))
-        except ShelfwiseError as exc:
-            return ToolResult(tool, clean, {}, error=str(exc))
+        return get_tool(tool).call(self.service, {k: v for k, v in args.items() if v is not None})
 
     # ---- answering -----------------------------------------------------------------------
     def _phrase(self, question: str, result: ToolResult, template: str) -> tuple[str, str, dict[str, Any]]:
@@ -109,7 +105,7 @@ class Assistant:
         """
         if self.llm is None or result.declined or result.error:
             return template, "template", {}
-        if len(template) > LLM_MAX_FACT_CHARS:
+        if get_tool(result.tool).structured or len(template) > LLM_MAX_FACT_CHARS:
             return template, "template", {"skipped": f"structured result ({len(template)} characters): exact template"}
         messages = chat_messages(self.prompt, question=question, facts=template)
         options: dict[str, Any] = {}
@@ -122,7 +118,7 @@ class Assistant:
         except Exception as exc:  # a flaky or busy backend must not lose the answer: the template stands
             return template, "template", {"ok": False, "llm_error": f"{type(exc).__name__}: {exc}"}
         text = complete_sentences(_ECHO_TAIL.split(text)[0])
-        report = check_answer(text, {"facts": result.facts, "template": template}, self.services.lexicon,
+        report = check_answer(text, {"facts": result.facts, "template": template}, self.service.lexicon,
                               question=question, min_word_support=MIN_WORD_SUPPORT)
         guard = report.to_dict()
         if not guard["ok"]:
@@ -135,16 +131,16 @@ class Assistant:
         start = time.perf_counter()
         question, _ = strip_instructions(question) if _looks_injected(question) else (question, 0)
         r = self._route(question, session)
-        lex = self.services.lexicon
+        lex = self.service.lexicon
         if user and user.isdigit():  # --user 17 means the shop's U00017
             user = lex.user_id(user)
         if user and not r.slots.user_id and user in lex.user_ids:
             r.slots.user_id = user
         picked = self._llm_tool_choice(question)
-        plan = plan_call(r, question, default_user=user)
+        plan = get_tool(r.intent).plan(r.slots, question, user) if r.intent in registered_tools() else Plan(None)
         tool, args = picked if picked else (plan.tool, plan.args)
         if tool is None:
-            text = plan.ask or (CHIT_CHAT if r.intent == "chit_chat" else UNKNOWN)
+            text = plan.ask or (CHIT_CHAT_REPLY if r.intent == CHIT_CHAT else UNKNOWN)
             out = Answer(text, r.intent, slots=r.slots.to_dict())
         else:
             result = self._call(tool, args)
@@ -156,7 +152,7 @@ class Assistant:
                         dropped += n
                 if dropped:
                     result.facts["instructions_removed"] = dropped
-            template = render_template(result)
+            template = render(result)
             text, source, guard = self._phrase(question, result, template)
             intent = result.tool if picked else r.intent
             out = Answer(text, intent, [{"tool": result.tool, "args": result.args}], result.facts,

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from assistant.agent.intents import Route
+from assistant.agent.router import Route
 from assistant.agent.slots import Slots
 from recsys_core.workspace import atomic_write_text
 

@@ -11,8 +11,8 @@ from assistant.api.errors import install_error_handlers
 from assistant.api.routes import router
 from assistant.api.security import GuardMiddleware, Limits
 from assistant.api.strategy_routes import router as strategy_router
+from assistant.merchandising import Merchandising
 from assistant.service import ShelfwiseService
-from assistant.workbench import Workbench
 
 UI_PATH = "/ui"
 
@@ -29,7 +29,7 @@ def create_app(service: ShelfwiseService, *, token: str | None = None, limits: L
         "server requires a token.",
     )
     app.state.service = service
-    app.state.workbench = Workbench(service)
+    app.state.merchandising = Merchandising(service)
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(strategy_router)
@@ -57,4 +57,4 @@ def _mount_ui(app: FastAPI, service: ShelfwiseService, token: str | None) -> Non
             return hmac.compare_digest(password.encode(), token.encode())
 
         kwargs.update(auth=login, auth_message="Password: the server's SHELFWISE_API_TOKEN")
-    gr.mount_gradio_app(app, build_ui(service, app.state.workbench), path=UI_PATH, css=CSS, **kwargs)
+    gr.mount_gradio_app(app, build_ui(service, app.state.merchandising), path=UI_PATH, css=CSS, **kwargs)

@@ -37,7 +37,8 @@ def health(request: Request) -> dict[str, Any]:
     return plain(service_of(request).health())
 
 
-@router.post("/search", tags=["ranking"], summary="Hybrid product search (explain=true adds the stage trace)")
+@router.post("/search", tags=["ranking"], summary="Hybrid product search as shown (live rules applied); "
+             "explain=true adds the stage trace and the score's parts")
 def search(body: SearchRequest, request: Request) -> dict[str, Any]:
     svc = service_of(request)
     filters = None
@@ -49,12 +50,13 @@ def search(body: SearchRequest, request: Request) -> dict[str, Any]:
                                 brands=tuple(f.brands), in_stock=f.in_stock)
     hits = svc.search(body.query, k=body.k, filters=filters, explain=body.explain, user_id=body.user_id)
     out = {"query": body.query, "mode": svc.search_mode, "results": plain(hits)}
-    if svc.services.search_note:  # a damaged or unreachable index is never a silent downgrade
-        out["note"] = svc.services.search_note
+    if svc.search_note:  # a damaged or unreachable index is never a silent downgrade
+        out["note"] = svc.search_note
     return out
 
 
-@router.post("/recommend", tags=["ranking"], summary="A user's top-k with each item's score components")
+@router.post("/recommend", tags=["ranking"], summary="A user's top-k as shown (live rules applied), each score "
+             "split into parts that sum to it")
 def recommend(body: RecommendRequest, request: Request) -> dict[str, Any]:
     svc = service_of(request)
     recs = svc.recommend(body.user_id, k=body.k, filters=body.filters())
@@ -62,25 +64,24 @@ def recommend(body: RecommendRequest, request: Request) -> dict[str, Any]:
     return {"user_id": body.user_id, "k": body.k, "filters": body.filters(), "results": rows}
 
 
-@router.post("/explain", tags=["ranking"], summary="Why an item ranks where it does, for a user or a query")
+@router.post("/explain", tags=["ranking"], summary="Why an item is where it is shown, for a user or a query")
 def explain(body: ExplainRequest, request: Request) -> dict[str, Any]:
     svc = service_of(request)
     if body.user_id is not None:
-        rec = svc.explain(body.user_id, body.item_id)
-        return {"kind": "recommendation", "user_id": body.user_id, **plain(rec), "title": _title(svc, body.item_id)}
+        placed = svc.explain(body.user_id, body.item_id)
+        return {"kind": "recommendation", "user_id": body.user_id, **plain(placed), "title": _title(svc, body.item_id)}
     assert body.query is not None  # the model guarantees one of the two
-    hit = svc.explain_query(body.query, body.item_id)
-    return {"kind": "search", "query": body.query, "item_id": body.item_id, "title": _title(svc, body.item_id),
-            "found": hit is not None, "hit": plain(hit) if hit is not None else None}
+    placed = svc.explain_query(body.query, body.item_id)
+    return {"kind": "search", "query": body.query, **plain(placed), "title": _title(svc, body.item_id),
+            "found": placed.rank is not None}
 
 
-@router.post("/compare", tags=["ranking"], summary="Where item a passes item b (search stage or score component)")
+@router.post("/compare", tags=["ranking"], summary="Why item a is above or below item b on the shown ranking "
+             "(score parts for a user, pipeline stages for a query)")
 def compare(body: CompareRequest, request: Request) -> dict[str, Any]:
     svc = service_of(request)
-    if body.query is not None:
-        return {"kind": "search", **plain(svc.compare(body.query, body.a, body.b).__dict__)}
-    assert body.user_id is not None
-    return {"kind": "recommendation", **plain(svc.compare_for_user(body.user_id, body.a, body.b))}
+    kind = "search" if body.query is not None else "recommendation"
+    return {"kind": kind, **plain(svc.compare(body.a, body.b, user_id=body.user_id, query=body.query))}
 
 
 @router.post("/ask", tags=["assistant"], summary="Ask the grounded assistant; stream=1 streams the text")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from assistant.cli import add_workspace_argument
 
@@ -11,11 +12,13 @@ JSON_KEYS = ("answer", "intent", "tool_calls", "facts", "citations", "declined")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.agent import Assistant
-    from assistant.llm import LLMConfig, build_chat_model
+    from assistant.service import ShelfwiseService
 
-    config = LLMConfig.parse(args.llm) if args.llm else LLMConfig.from_env()
-    assistant = Assistant.for_workspace(args.workspace, build_chat_model(config), tool_calling=args.tool_calling)
+    service = ShelfwiseService(args.workspace, llm=args.llm)
+    assistant = service.assistant
+    if service.llm_note.startswith("LLM unavailable"):
+        print(service.llm_note, file=sys.stderr)
+    assistant.tool_calling = args.tool_calling
     answer = assistant.ask(args.question, user=args.user, session=args.session)
     if args.json:
         data = answer.to_dict()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.cli import add_workspace_argument
 
 if TYPE_CHECKING:
-    from recsys_core.data import ShopData
-    from recsys_core.strategy import Ranker
+    from assistant.merchandising import Merchandising
+    from assistant.service import ShelfwiseService
+    from recsys_core.strategy import Ranker, RuleSet
 
 
 def _write_json(path: str | None, data: object) -> None:
@@ -21,34 +21,30 @@ def _write_json(path: str | None, data: object) -> None:
         print(f"wrote {path}")
 
 
-def _today(shop: ShopData) -> date:
-    day: date = shop.events["timestamp"].max().date()
-    return day
-
-
-def _ranker(args: argparse.Namespace, shop: ShopData) -> Ranker:
+def _ranker(args: argparse.Namespace, service: ShelfwiseService) -> Ranker:
     from recsys_core.strategy import LoggedRanker, RecommenderRanker
 
-    logged = LoggedRanker(shop)
-    if args.ranker == "logged":
-        return logged
-    from recsys_core.models.hybrid_artifacts import load_hybrid
-    from recsys_core.models.workflow import MODEL_DIR
+    logged = LoggedRanker(service.shop)
+    return logged if args.ranker == "logged" else RecommenderRanker(service.recommender, logged)
 
-    return RecommenderRanker(load_hybrid(Path(args.workspace) / "models" / MODEL_DIR), logged)
+
+def _print_lint(desk: Merchandising, rules: RuleSet) -> list[dict[str, str]]:
+    findings = desk.lint(rules)
+    for f in findings:
+        print(f"{f['severity']}: {f['rule_id']}: {f['message']} [{f['code']}]")
+    return findings
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from recsys_core.data import load_store
-    from recsys_core.strategy import Change, lint_rules, load_rules, load_rules_file, replay
+    from assistant.merchandising import Merchandising
+    from assistant.service import ShelfwiseService
+    from recsys_core.strategy import Change, load_rules_file, replay
 
     proposed = load_rules_file(args.rules)
-    shop = load_store(args.workspace)
-    for finding in lint_rules(proposed, shop.products, today=_today(shop), events=shop.events):
-        print(f"lint {finding.describe()}")
-    live = load_rules(args.workspace)
-    report = replay(shop, Change(Path(args.rules).name, rules=proposed), days=args.days,
-                    ranker=_ranker(args, shop), baseline=Change("live rules", rules=live),
+    service = ShelfwiseService(args.workspace, llm="template")
+    _print_lint(Merchandising(service), proposed)
+    report = replay(service.shop, Change(Path(args.rules).name, rules=proposed), days=args.days,
+                    ranker=_ranker(args, service), baseline=Change("live rules", rules=service.live_rules()),
                     n_boot=args.boot, seed=args.seed)
     print(report.table())
     _write_json(args.json, report.to_dict())
@@ -94,31 +90,28 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_segments(args: argparse.Namespace) -> int:
-    from recsys_core.data import load_store
-    from recsys_core.strategy import SegmentModel
+    from assistant.service import ShelfwiseService
 
-    shop = load_store(args.workspace)
-    model = SegmentModel().fit(shop)
+    engine = ShelfwiseService(args.workspace, llm="template").strategy
     if args.user:
-        print(json.dumps(model.profile(shop, args.user), indent=2))
+        print(json.dumps(engine.profile(args.user), indent=2))
         return 0
-    for s in model.segments_:
+    for s in engine.segment_table().itertuples():
         print(f"{s.segment_id}. {s.name} — {s.users} users: {s.description}")
     return 0
 
 
 def cmd_rules_lint(args: argparse.Namespace) -> int:
-    from recsys_core.data import load_store
-    from recsys_core.strategy import lint_rules, load_rules, load_rules_file
+    from assistant.merchandising import Merchandising
+    from assistant.service import ShelfwiseService
+    from recsys_core.strategy import load_rules_file
 
-    rules = load_rules_file(args.rules) if args.rules else load_rules(args.workspace)
-    shop = load_store(args.workspace)
-    today = date.fromisoformat(args.today) if args.today else _today(shop)
-    findings = lint_rules(rules, shop.products, today=today, events=shop.events)
-    for f in findings:
-        print(f.describe())
-    print(f"{len(rules.rules)} rule(s), {len(findings)} finding(s)")
-    return 1 if any(f.severity == "error" for f in findings) else 0
+    service = ShelfwiseService(args.workspace, llm="template")
+    rules = load_rules_file(args.rules) if args.rules else service.live_rules()
+    findings = _print_lint(Merchandising(service), rules)
+    problems = sum(f["severity"] in ("warning", "error") for f in findings)
+    print(f"{len(rules.rules)} rule(s), {problems} problem(s)")
+    return 1 if any(f["severity"] == "error" for f in findings) else 0
 
 
 def cmd_rules_show(args: argparse.Namespace) -> int:
@@ -181,7 +174,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = sub.add_parser("lint", help="check rules (a file, or the live rules) against the catalogue")
     p.add_argument("rules", nargs="?", help="rules file (default: the workspace's live rules)")
     add_workspace_argument(p)
-    p.add_argument("--today", help="date to check validity against (default: last event day)")
     p.set_defaults(func=cmd_rules_lint)
     p = sub.add_parser("show", help="print the live rules (or a past version)")
     add_workspace_argument(p)

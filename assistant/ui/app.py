@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.merchandising import Merchandising
 from assistant.service import ShelfwiseService
-from assistant.workbench import Workbench
 
 CSS = """
 .insight-card { padding: 8px; margin-bottom: 6px; }
@@ -13,7 +13,7 @@ CSS = """
 """
 
 
-def build_ui(service: ShelfwiseService, bench: Workbench | None = None) -> Any:
+def build_ui(service: ShelfwiseService, desk: Merchandising | None = None) -> Any:
     """The Gradio app; mount it with ``gr.mount_gradio_app`` or call ``.launch()``."""
     import gradio as gr
 
@@ -23,7 +23,7 @@ def build_ui(service: ShelfwiseService, bench: Workbench | None = None) -> Any:
     from assistant.ui.rank import build_rank_tab
     from assistant.ui.whatif import build_whatif_tab
 
-    bench = bench or Workbench(service)
+    desk = desk or Merchandising(service)
     with gr.Blocks(title="Shelfwise") as demo:
         gr.Markdown(f"## Shelfwise · `{service.workspace}`")
         with gr.Tabs() as tabs:
@@ -32,9 +32,9 @@ def build_ui(service: ShelfwiseService, bench: Workbench | None = None) -> Any:
             with gr.Tab("Rank explorer", id="rank"):
                 build_rank_tab(service)
             with gr.Tab("What-if", id="whatif"):
-                whatif = build_whatif_tab(service, bench)
+                whatif = build_whatif_tab(service, desk)
             with gr.Tab("Insights", id="insights"):
-                build_insights_tab(bench, demo, tabs, whatif)
+                build_insights_tab(desk, demo, tabs, whatif)
             with gr.Tab("Data & models", id="data"):
                 build_data_tab(service, demo)
     return demo

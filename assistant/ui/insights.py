@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.merchandising import Merchandising
 from assistant.ui.charts import bars, line
 from assistant.ui.common import readable
 from assistant.ui.whatif import rules_to_table
-from assistant.workbench import Workbench
 
 MAX_CARDS = 12
 
@@ -20,7 +20,7 @@ def card_markdown(card: dict[str, Any]) -> str:
     return f"#### {card['title']}\n{figures}"
 
 
-def build_insights_tab(bench: Workbench, demo: Any, tabs: Any, whatif: dict[str, Any]) -> None:
+def build_insights_tab(desk: Merchandising, demo: Any, tabs: Any, whatif: dict[str, Any]) -> None:
     import gradio as gr
 
     data = gr.State({})
@@ -61,7 +61,7 @@ def build_insights_tab(bench: Workbench, demo: Any, tabs: Any, whatif: dict[str,
 
     @readable
     def compute() -> tuple[Any, ...]:
-        found = bench.insights()
+        found = desk.insights()
         cats = pd.DataFrame(found["categories"], columns=["key", "weekly_growth"])
         cats = cats.assign(**{"weekly growth %": 100 * cats["weekly_growth"].astype(float)})
         cats = cats.sort_values("weekly growth %", ascending=False)

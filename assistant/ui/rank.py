@@ -1,5 +1,5 @@
-"""Rank explorer tab: a user's or a query's ranking, each score split into its components,
-and the stage (or component) where one item passes another."""
+"""Rank explorer tab: a user's or a query's ranking as shoppers see it (live rules applied), each
+score split into its exact parts (a part per live rule), and where one item passes another."""
 
 from __future__ import annotations
 
@@ -14,55 +14,58 @@ from assistant.ui.common import readable
 COLUMNS = ["rank", "item_id", "title", "score", "top component"]
 COMPONENT_COLOURS = {
     "sequence": "#4c78a8", "cf": "#f58518", "item_knn": "#e45756", "content": "#72b7b2", "popularity": "#54a24b",
-    "trend": "#eeca3b", "rules": "#b279a2", "retrieval (bm25 + dense)": "#4c78a8", "personalisation/rules": "#ff9da6",
+    "trend": "#eeca3b", "retrieval": "#4c78a8", "personalisation": "#ff9da6",
 }
 
 
-def recommendation_rows(service: ShelfwiseService, user_id: str, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(ranked list, long table of contributions) for a user; contributions sum to each score."""
-    recs = service.recommend(user_id, k=k)
-    products = service.products
+def _rows(placements: list[Any], products: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     table, parts = [], []
-    for r in recs:
-        label = f"{r.rank:02d} {r.item_id}"
-        table.append({"rank": r.rank, "item_id": r.item_id, "title": str(products.at[r.item_id, "title"]),
-                      "score": round(r.score, 4), "top component": r.top_component()})
+    for p in placements:
+        label = f"{p.rank:02d} {p.item_id}"
+        title = str(products.at[p.item_id, "title"]) if p.item_id in products.index else p.item_id
+        table.append({"rank": p.rank, "item_id": p.item_id, "title": title, "score": round(p.score, 4),
+                      "top component": p.top_component()})
         parts += [{"item": label, "component": name, "contribution": float(v)}
-                  for name, v in r.contributions.items() if v]
+                  for name, v in p.contributions.items() if v]
     return pd.DataFrame(table, columns=COLUMNS), pd.DataFrame(parts, columns=["item", "component", "contribution"])
+
+
+def recommendation_rows(service: ShelfwiseService, user_id: str, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(ranked list, long table of parts) for a user; the parts sum to each shown score."""
+    return _rows(service.recommend(user_id, k=k), service.products)
 
 
 def search_rows(service: ShelfwiseService, query: str, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(ranked list, parts) for a query: final score = fused retrieval score + personalisation/rules."""
+    """(ranked list, parts) for a query: fused retrieval + personalisation + one part per rule."""
+    from assistant.ranking import search_placement
+
     hits = service.search(query, k=k, explain=True)
-    table, parts = [], []
-    for h in hits:
-        t = h.trace
-        fused = float(t.fused_score) if t else float(h.score)
-        rest = float(h.score) - fused
-        label = f"{h.rank:02d} {h.item_id}"
-        table.append({"rank": h.rank, "item_id": h.item_id, "title": h.title, "score": round(float(h.score), 4),
-                      "top component": "retrieval (bm25 + dense)" if fused >= abs(rest) else "personalisation/rules"})
-        parts.append({"item": label, "component": "retrieval (bm25 + dense)", "contribution": fused})
-        if abs(rest) > 1e-12:
-            parts.append({"item": label, "component": "personalisation/rules", "contribution": rest})
-    return pd.DataFrame(table, columns=COLUMNS), pd.DataFrame(parts, columns=["item", "component", "contribution"])
+    return _rows([search_placement(h, query) for h in hits], service.products)
+
+
+def _rank(p: dict[str, Any]) -> str:
+    return f"#{p['rank']}" if p["rank"] else "not shown"
 
 
 def compare_text(service: ShelfwiseService, mode: str, who: str, a: str, b: str) -> str:
     if mode == "query":
-        c = service.compare(who, a, b)
-        stages = ", ".join(f"{k}: {'ahead' if v else 'behind'}" for k, v in c.ahead_by_stage.items() if v is not None)
-        where = f"**{a} passes {b} at the {c.passes_at} stage.**" if c.passes_at else f"**{a} does not pass {b}.**"
-        return f"{where}\n\nStage by stage for *{who}*: {stages}.\n\n{c.explanation}"
-    out: dict[str, Any] = service.compare_for_user(who, a, b)
+        c = service.compare(a, b, query=who)
+        stages = ", ".join(f"{k}: {'ahead' if v else 'behind'}" for k, v in c["ahead_by_stage"].items() if v is not None)
+        if c["a_above_b"]:
+            where = f" from the {c['passes_at']} stage on" if c["passes_at"] else ""
+            head = f"**{a} ({_rank(c['a'])}) is above {b} ({_rank(c['b'])}){where}.**"
+        else:
+            head = f"**{a} ({_rank(c['a'])}) is below {b} ({_rank(c['b'])}).**"
+        return f"{head}\n\nStage by stage for *{who}*: {stages}."
+    out: dict[str, Any] = service.compare(a, b, user_id=who)
     lines = [f"| component | {a} | {b} | difference |", "|---|---|---|---|"]
     for name, diff in sorted(out["difference"].items(), key=lambda kv: -abs(kv[1])):
         lines.append(f"| {name} | {out['a']['contributions'].get(name, 0):.4f} | "
                      f"{out['b']['contributions'].get(name, 0):.4f} | {diff:+.4f} |")
     verdict = "above" if out["a_above_b"] else "below"
-    return (f"**{a} (rank {out['a']['rank']}) is {verdict} {b} (rank {out['b']['rank']}) for {who}; "
-            f"the deciding component is `{out['decisive_component']}`.**\n\n" + "\n".join(lines))
+    rules = "".join(f"\n\n{i}: {'; '.join(p['rules'])}" for i, p in ((a, out["a"]), (b, out["b"])) if p["rules"])
+    return (f"**{a} ({_rank(out['a'])}) is {verdict} {b} ({_rank(out['b'])}) for {who}; "
+            f"the deciding component is `{out['decisive_component']}`.**{rules}\n\n" + "\n".join(lines))
 
 
 def build_rank_tab(service: ShelfwiseService) -> None:

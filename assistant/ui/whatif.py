@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.merchandising import Merchandising
 from assistant.service import ShelfwiseService
 from assistant.ui.charts import bars
 from assistant.ui.common import readable
-from assistant.workbench import Workbench
 
 RULE_COLUMNS = ["id", "action", "target_items", "target_brands", "target_categories", "multiplier",
                 "additive", "position", "scope_queries", "priority", "enabled"]
@@ -89,7 +89,7 @@ def exposure_frame(replay: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "level", "moved (share points)"])
 
 
-def build_whatif_tab(service: ShelfwiseService, bench: Workbench) -> dict[str, Any]:
+def build_whatif_tab(service: ShelfwiseService, desk: Merchandising) -> dict[str, Any]:
     """Builds the tab; returns the components other tabs pre-fill (rules table, context)."""
     import gradio as gr
 
@@ -123,13 +123,13 @@ def build_whatif_tab(service: ShelfwiseService, bench: Workbench) -> dict[str, A
 
     @readable
     def run_whatif(table: pd.DataFrame, m: str, text: str, *ws: float) -> tuple[Any, ...]:
-        ruleset = bench.parse(table_to_rules(table), "rules table")
-        findings = pd.DataFrame(bench.lint(ruleset), columns=LINT_COLUMNS)
+        ruleset = desk.parse(table_to_rules(table), "rules table")
+        findings = pd.DataFrame(desk.lint(ruleset), columns=LINT_COLUMNS)
         text = (text or "").strip()
-        ranking = bench.ranking_with_rules(ruleset, user_id=text if m == "user" else None,
+        ranking = desk.ranking_with_rules(ruleset, user_id=text if m == "user" else None,
                                            query=text if m == "query" else None) if text else {"before": [], "after": []}
         weights_in = dict(zip(WEIGHTS, (float(w or 0) for w in ws), strict=True))
-        report = bench.replay(ruleset, None if weights_in == {"relevance": 1.0, "margin": 0.0, "stock": 0.0,
+        report = desk.replay(ruleset, None if weights_in == {"relevance": 1.0, "margin": 0.0, "stock": 0.0,
                                                                  "diversity": 0.0} else weights_in)
         note = (f"Replayed {report['lists']:,} logged lists from {report['sessions']:,} sessions "
                 f"({report['period'][0]} .. {report['period'][1]}); {report['lists_changed']:,} lists changed.")
@@ -139,13 +139,13 @@ def build_whatif_tab(service: ShelfwiseService, bench: Workbench) -> dict[str, A
 
     @readable
     def save_rules(table: pd.DataFrame, msg: str) -> tuple[str, pd.DataFrame]:
-        out = bench.save(bench.parse(table_to_rules(table), "rules table"), (msg or "").strip())
+        out = desk.save(desk.parse(table_to_rules(table), "rules table"), (msg or "").strip())
         return (f"Saved rule set version {out['version']} ({len(out['rules'])} rules).",
                 pd.DataFrame(out["lint"], columns=LINT_COLUMNS))
 
     @readable
     def load_live() -> pd.DataFrame:
-        return rules_to_table(bench.describe(bench.rules())["rules"])
+        return rules_to_table(desk.describe(desk.rules())["rules"])
 
     run.click(run_whatif, [rules, mode, who, *weights], [before, after, estimates, exposure, lint, status])
     save.click(save_rules, [rules, message], [status, lint])

@@ -14,6 +14,7 @@ from recsys_core.strategy.analytics import run_strategy_analytics
 from recsys_core.strategy.anomalies import discount_windows, find_anomalies, window_lift
 from recsys_core.strategy.bundles import frequently_bought_together
 from recsys_core.strategy.clickmodel import PositionBiasModel, logged_lists, purchase_rates
+from recsys_core.strategy.engine import StrategyEngine, boost_change
 from recsys_core.strategy.errors import (
     InsufficientDataError,
     RuleError,
@@ -21,7 +22,8 @@ from recsys_core.strategy.errors import (
     StrategyError,
 )
 from recsys_core.strategy.exposure import exposure_audit, gini, item_exposure
-from recsys_core.strategy.inventory import inventory_signals
+from recsys_core.strategy.insights import insight_cards
+from recsys_core.strategy.inventory import inventory_signals, slow_movers
 from recsys_core.strategy.lint import LintFinding, lint_rules, popularity_rank_fn
 from recsys_core.strategy.pricing import item_week_sales, price_elasticity
 from recsys_core.strategy.proposals import Proposal, proposals_table, propose
@@ -34,7 +36,7 @@ from recsys_core.strategy.rankers import (
     SearchRanker,
 )
 from recsys_core.strategy.rerank import ItemFacts, RerankWeights, rerank
-from recsys_core.strategy.rule_hooks import SearchRulesHook, recommendation_rule_scores
+from recsys_core.strategy.rule_hooks import SearchRulesHook
 from recsys_core.strategy.rules import (
     ProductLookup,
     Rule,
@@ -94,12 +96,14 @@ __all__ = [
     "SearchRanker",
     "SearchRulesHook",
     "Segment",
+    "StrategyEngine",
     "SegmentModel",
     "StrategyError",
     "Target",
     "TrendReport",
     "WhatIfReport",
     "apply_rules",
+    "boost_change",
     "bootstrap_sum_ci",
     "category_draws",
     "daily_series",
@@ -109,6 +113,7 @@ __all__ = [
     "find_anomalies",
     "frequently_bought_together",
     "gini",
+    "insight_cards",
     "growth_of",
     "growth_table",
     "inventory_signals",
@@ -126,7 +131,6 @@ __all__ = [
     "proposals_table",
     "propose",
     "purchase_rates",
-    "recommendation_rule_scores",
     "replay",
     "rerank",
     "rising_falling",
@@ -135,6 +139,7 @@ __all__ = [
     "sample_size_mean",
     "sample_size_proportion",
     "save_rules",
+    "slow_movers",
     "trend_report",
     "weekday_profile",
     "weekly_bins",

@@ -52,3 +52,14 @@ def inventory_signals(shop: ShopData, *, window_days: int = 28, lead_time_days: 
     out["margin_headroom"] = out["margin"] - min_margin
     out["slow_mover"] = (out["stock"] > 0) & ((out["units_recent"] == 0) | (out["days_of_cover"] > slow_cover_days))
     return out[INVENTORY_COLUMNS]
+
+
+SLOW_MOVER_MIN_HEADROOM = 0.10  # room for at least a 10 % discount above the minimum margin
+SLOW_MOVER_BOOST = 1.3  # the visibility boost suggested for slow movers
+
+
+def slow_movers(inventory: pd.DataFrame) -> pd.DataFrame:
+    """Slow movers worth pushing: slow, with margin headroom for a discount, and still viewed."""
+    keep = (inventory["slow_mover"] & (inventory["margin_headroom"] >= SLOW_MOVER_MIN_HEADROOM)
+            & (inventory["views_recent"] > 0))
+    return inventory[keep]

@@ -1,6 +1,11 @@
 """Rule linter: pins on missing or out-of-stock items, targets that match nothing, expired or
-not-yet-active rules, conflicting rules in one scope, and rules that change nothing — the last
-checked by ranking the rule's own scope with and without it."""
+not-yet-active rules, conflicting rules in one scope, and what each rule does to the rankings.
+
+The effect of a rule is measured by an :data:`EffectFn`: the application passes one that ranks
+real users and queries through the same path the shop serves (``ShelfwiseService``), with and
+without the rule, so the verdict agrees with the movement a user sees. Without one, a stand-in
+ranking (catalogue popularity in the rule's scope) is used.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,19 @@ import pandas as pd
 from recsys_core.strategy.rules import ProductLookup, Rule, RuleContext, RuleSet, Scope, apply_rules
 
 RankFn = Callable[[RuleContext], Sequence[tuple[str, float]]]
+
+
+@dataclass(frozen=True)
+class EffectCheck:
+    """How a rule moved the rankings it was measured on."""
+
+    lists: int  # ranked lists checked
+    changed: int  # lists whose top k changed
+    where: str = ""  # what was checked, e.g. "recommendations of 100 users, 10 logged searches"
+    example: str = ""  # e.g. "U00017: P02274 #7 -> #1"
+
+
+EffectFn = Callable[[Rule, RuleSet, int], EffectCheck]  # (rule, the set it belongs to, k)
 
 
 @dataclass(frozen=True)
@@ -79,12 +97,12 @@ def _dates_overlap(a: Rule, b: Rule) -> bool:
     return lo <= hi
 
 
-def lint_rules(rules: RuleSet, products: pd.DataFrame, *, today: date, rank: RankFn | None = None,
-               events: pd.DataFrame | None = None, k: int = 10) -> list[LintFinding]:
-    """Every finding for ``rules`` on ``today``; ``rank`` gives the base ranking of a context
-    (defaults to :func:`popularity_rank_fn`), used to see whether a rule changes the top ``k``."""
+def lint_rules(rules: RuleSet, products: pd.DataFrame, *, today: date, effect: EffectFn | None = None,
+               rank: RankFn | None = None, events: pd.DataFrame | None = None, k: int = 10) -> list[LintFinding]:
+    """Every finding for ``rules`` on ``today``. ``effect`` measures what each rule does to the
+    top ``k`` (the application passes its serving path); without it, ``rank`` (default
+    :func:`popularity_rank_fn`) gives a stand-in base ranking of each context."""
     lookup = ProductLookup(products)
-    rank = rank or popularity_rank_fn(products, events)
     out: list[LintFinding] = []
     ids = list(lookup.brand)
     for r in rules.rules:
@@ -116,19 +134,34 @@ def lint_rules(rules: RuleSet, products: pd.DataFrame, *, today: date, rank: Ran
                                        f"{a.action}s items that {b.id!r} {b.action}s in an overlapping scope "
                                        f"({len(shared)} item(s), e.g. {shared[0]})"))
     broken = {f.rule_id for f in out if f.code == "pin-missing-item"}
+    effect = effect or _stand_in_effect(rank or popularity_rank_fn(products, events), lookup, today)
     for r in rules.rules:
-        if r.action == "filter" or not r.enabled or r.id in broken:
+        if not r.enabled or r.id in broken:
             continue
+        check = effect(r, rules, k)
+        if check.changed == 0:
+            out.append(LintFinding(r.id, "warning", "no-effect",
+                                   f"ranking {check.where or 'its scope'} with and without it gives the same top {k} "
+                                   f"in all {check.lists} lists checked; strengthen it or check its target"))
+        else:
+            example = f", e.g. {check.example}" if check.example else ""
+            out.append(LintFinding(r.id, "info", "effect",
+                                   f"changes the top {k} of {check.changed} of {check.lists} lists checked "
+                                   f"({check.where}){example}"))
+    return out
+
+
+def _stand_in_effect(rank: RankFn, lookup: ProductLookup, today: date) -> EffectFn:
+    """Effect on a stand-in ranking of the rule's own scope (no model or index at hand)."""
+
+    def effect(r: Rule, _rules: RuleSet, k: int) -> EffectCheck:
         day = r.starts if (r.starts and r.starts > today) else (r.ends if (r.ends and r.ends < today) else today)
-        changed = False
-        for ctx in _contexts(r.scope, day):
+        contexts = _contexts(r.scope, day)
+        changed = 0
+        for ctx in contexts:
             base = list(rank(ctx))
             with_rule = apply_rules(base, RuleSet(rules=(r,)), ctx, lookup).ranking
-            if [i for i, _ in with_rule[:k]] != [i for i, _ in base[:k]]:
-                changed = True
-                break
-        if not changed:
-            out.append(LintFinding(r.id, "warning", "no-effect",
-                                   f"ranking its scope with and without it gives the same top {k}; "
-                                   "strengthen it or check its target"))
-    return out
+            changed += [i for i, _ in with_rule[:k]] != [i for i, _ in base[:k]]
+        return EffectCheck(len(contexts), changed, "its scope ranked by catalogue popularity")
+
+    return effect

@@ -20,7 +20,7 @@ from recsys_core.data.shop import ShopData
 from recsys_core.strategy.abtest import ABPlan, plan_test
 from recsys_core.strategy.bundles import frequently_bought_together
 from recsys_core.strategy.errors import StrategyError
-from recsys_core.strategy.inventory import inventory_signals
+from recsys_core.strategy.inventory import SLOW_MOVER_BOOST, inventory_signals, slow_movers
 from recsys_core.strategy.pricing import price_elasticity
 from recsys_core.strategy.rules import Action, Rule, RuleSet, Scope, Target
 from recsys_core.strategy.segments import SegmentModel
@@ -93,7 +93,7 @@ def bundle_candidates(shop: ShopData, today: Any, limit: int) -> list[Proposal]:
 
 def slow_mover_candidates(shop: ShopData, inventory: pd.DataFrame, today: Any, limit: int,
                           per_proposal: int = 10) -> list[Proposal]:
-    slow = inventory[inventory["slow_mover"] & (inventory["margin_headroom"] >= 0.10) & (inventory["views_recent"] > 0)]
+    slow = slow_movers(inventory)
     elasticity = price_elasticity(shop).set_index("category")
     out = []
     for cat, group in slow.groupby("category"):
@@ -114,8 +114,8 @@ def slow_mover_candidates(shop: ShopData, inventory: pd.DataFrame, today: Any, l
         else:
             figures["elasticity"] = "not enough price variation in the logs; the discount's effect is not simulated"
         rule = _rule(f"push-slow-{cat}".replace(" ", "-"), "boost", Target(item_ids=tuple(pick["item_id"])), today=today,
-                     days=28, multiplier=1.3, note=f"slow movers; suggested discount {discount:.0%}")
-        out.append(Proposal("slow movers", f"Push {len(pick)} slow movers in '{cat}' (x1.3 visibility, {discount:.0%} off)",
+                     days=28, multiplier=SLOW_MOVER_BOOST, note=f"slow movers; suggested discount {discount:.0%}")
+        out.append(Proposal("slow movers", f"Push {len(pick)} slow movers in '{cat}' (x{SLOW_MOVER_BOOST:g} visibility, {discount:.0%} off)",
                             figures, Change(f"push slow movers in {cat}", rules=RuleSet(rules=(rule,)))))
     out.sort(key=lambda p: -p.figures["stock_value_tied"])
     return out[:limit]

@@ -1,17 +1,23 @@
-"""Adapters that let the search and recommendation code run ``apply_rules`` after fusion.
+"""``SearchRulesHook``: the shop's business rules as a hook of retrieval's rule protocol.
 
-``SearchRulesHook`` has the shape of retrieval's rule protocol (``name`` and
-``apply(candidates, query)`` over objects with ``item_id``, ``score``, ``pinned_at`` and
-``effects``), so a whole rule set runs as one hook without recsys_core importing retrieval.
+It has the shape retrieval expects (``name`` and ``apply(candidates, query)`` over objects with
+``item_id``, ``score``, ``pinned_at``, ``effects`` and ``parts``), so a whole rule set runs
+after fusion without recsys_core importing retrieval.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from recsys_core.strategy.rules import ProductLookup, RuleContext, RuleOutcome, RuleSet, apply_rules
+from recsys_core.strategy.rules import (
+    ProductLookup,
+    RuleContext,
+    RuleOutcome,
+    RuleSet,
+    active_rules,
+    apply_rules,
+)
 
 
 @dataclass
@@ -22,8 +28,14 @@ class SearchRulesHook:
     name: str = "business rules"
     last_outcome: RuleOutcome | None = None
 
+    def pinned_items(self, query: str) -> list[str]:
+        """Items an active pin rule places for ``query`` (scored even when not retrieved)."""
+        ctx = replace(self.context, query=query)
+        return [r.target.item_ids[0] for r in active_rules(self.rules, ctx) if r.action == "pin"]
+
     def apply(self, candidates: list[Any], query: str) -> None:
-        """Re-score, filter and pin ``candidates`` in place; effects appended as text."""
+        """Re-score, filter and pin ``candidates`` in place; each rule's score change goes to
+        ``parts`` (they sum to the change) and its plain-words summary to ``effects``."""
         ctx = replace(self.context, query=query)
         outcome = apply_rules([(c.item_id, c.score) for c in candidates], self.rules, ctx, self.products)
         self.last_outcome = outcome
@@ -32,16 +44,12 @@ class SearchRulesHook:
         positions = {item: pos for pos, (item, _) in enumerate(outcome.ranking)}
         kept = [c for c in candidates if c.item_id in new]
         for c in kept:
-            c.score = new[c.item_id]
+            before, c.score = c.score, new[c.item_id]
             for e in outcome.effects.get(c.item_id, []):
-                c.effects.append(e.describe())
+                c.effects.append(e.summary())
                 if e.rule_id in pins and e.action == "pin":
                     c.pinned_at = positions[c.item_id]
+            for rule_id, delta in outcome.rule_parts(c.item_id, before, c.score).items():
+                c.parts[rule_id] = c.parts.get(rule_id, 0.0) + delta
         candidates[:] = kept
 
-
-def recommendation_rule_scores(ranked: Sequence[tuple[str, float]], rules: RuleSet, context: RuleContext,
-                               products: ProductLookup) -> tuple[RuleOutcome, dict[str, float]]:
-    """The outcome plus each item's additive ``rules`` component (final - fused score)."""
-    outcome = apply_rules(ranked, rules, context, products)
-    return outcome, {item: outcome.rule_score(item) for item in outcome.effects}

@@ -10,6 +10,7 @@ its final score minus its fused score.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -125,15 +126,24 @@ class RuleContext:
     day: date = field(default_factory=lambda: datetime.now(UTC).date())
 
 
+_VERBS = {"boost": "boosted", "bury": "buried", "pin": "pinned", "filter": "filtered out"}
+
+
 @dataclass(frozen=True)
 class RuleEffect:
     rule_id: str
     action: str
     delta: float  # score change caused by this rule (final - before)
     detail: str
+    change: str = ""  # "x4", "+0.2", "at position 1", "below every other result"
 
     def describe(self) -> str:
         return f"{self.rule_id} ({self.action}): {self.detail}"
+
+    def summary(self) -> str:
+        """Plain words: "boosted x4 by rule boostx", "pinned at position 1 by rule p"."""
+        verb = _VERBS.get(self.action, self.action)
+        return f"{verb} {self.change} by rule {self.rule_id}" if self.change else f"{verb} by rule {self.rule_id}"
 
 
 @dataclass
@@ -144,8 +154,22 @@ class RuleOutcome:
     skipped: list[str]  # rule ids in scope that could not act (e.g. pin of an unknown item)
 
     def rule_score(self, item_id: str) -> float:
-        """The item's ``rules`` component: the sum of its rule deltas."""
+        """The sum of the item's recorded rule deltas."""
         return float(sum(e.delta for e in self.effects.get(item_id, [])))
+
+    def rule_parts(self, item_id: str, before: float, after: float) -> dict[str, float]:
+        """Each rule's exact share of the item's score change ``after - before``, by rule id.
+
+        Boosts and buries record their own deltas; a pin takes the score of the result it
+        displaced, and an item a pin brought in from outside the ranking had no score before,
+        so whatever the recorded deltas leave over goes to the last rule that acted (a pin)."""
+        found = self.effects.get(item_id, [])
+        parts: dict[str, float] = {}
+        for e in found:
+            parts[e.rule_id] = parts.get(e.rule_id, 0.0) + e.delta
+        if found:
+            parts[found[-1].rule_id] += (after - before) - math.fsum(parts.values())
+        return parts
 
 
 def in_scope(scope: Scope, ctx: RuleContext) -> bool:
@@ -222,8 +246,8 @@ def apply_rules(ranked: Sequence[tuple[str, float]], rules: RuleSet, context: Ru
     skipped: list[str] = []
     live = active_rules(rules, context)
 
-    def note(item: str, rule: Rule, before: float, after: float, detail: str) -> None:
-        effects.setdefault(item, []).append(RuleEffect(rule.id, rule.action, after - before, detail))
+    def note(item: str, rule: Rule, before: float, after: float, detail: str, change: str) -> None:
+        effects.setdefault(item, []).append(RuleEffect(rule.id, rule.action, after - before, detail, change))
 
     for rule in (r for r in live if r.action == "filter"):
         for item in [i for i in scores if lookup.matches(i, rule.target)]:
@@ -238,13 +262,13 @@ def apply_rules(ranked: Sequence[tuple[str, float]], rules: RuleSet, context: Ru
             for item in hits:
                 before = scores[item]
                 scores[item] = floor - (top - before)  # keeps their order, below every other item
-                note(item, rule, before, scores[item], "moved below every other result")
+                note(item, rule, before, scores[item], "moved below every other result", "below every other result")
             continue
         for item in hits:
             before = scores[item]
             scores[item] = _rescore(before, rule)
             how = f"x{rule.multiplier:g}" if rule.multiplier is not None else f"{rule.additive:+g}"
-            note(item, rule, before, scores[item], f"score {how} ({before:.4f} -> {scores[item]:.4f})")
+            note(item, rule, before, scores[item], f"score {how} ({before:.4f} -> {scores[item]:.4f})", how)
     order = sorted(scores, key=lambda i: -scores[i])
     taken: dict[int, str] = {}
     for rule in (r for r in live if r.action == "pin"):
@@ -275,5 +299,5 @@ def apply_rules(ranked: Sequence[tuple[str, float]], rules: RuleSet, context: Ru
                 below = [scores[i] for i in order[pos + 1:] if i not in pinned]
                 after = below[0] if below else before
                 scores[item] = after
-                note(item, rule, before, after, f"pinned at position {pos + 1}")
+                note(item, rule, before, after, f"pinned at position {pos + 1}", f"at position {pos + 1}")
     return RuleOutcome([(i, scores[i]) for i in order], effects, removed, skipped)

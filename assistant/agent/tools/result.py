@@ -1,4 +1,4 @@
-"""What a tool returns: structured facts plus the ids they come from."""
+"""What a tool returns: structured facts plus the ids they come from, and helpers for facts."""
 
 from __future__ import annotations
 
@@ -28,3 +28,10 @@ class ToolResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def product_brief(service: Any, item_id: str) -> dict[str, Any]:
+    """Id, title, brand and category of a catalogue item, from the live product table."""
+    service.check_item(item_id)
+    row = service.products.loc[item_id]
+    return {"item_id": item_id, "title": str(row["title"]), "brand": str(row["brand"]), "category": str(row["category"])}

@@ -1,4 +1,4 @@
-"""Scoring the assistant on an evaluation set (``tests/assistant_eval.yaml``).
+"""Scoring the assistant on an evaluation set (``benchmarks/assistant_eval.yaml``).
 
 Metrics: intent accuracy, fact correctness, faithfulness (answers with zero unsupported
 numbers, ids or names, checked against the facts alone), citation accuracy, correct-decline
@@ -7,7 +7,6 @@ rate, guard fallback rate and latency percentiles.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from assistant.agent.assistant import Answer, Assistant
 from assistant.agent.guard import check_answer
 
-EVAL_FILE = Path(__file__).resolve().parents[2] / "tests" / "assistant_eval.yaml"
+EVAL_FILE = Path(__file__).resolve().parent / "assistant_eval.yaml"
 
 
 class EvalCase(BaseModel):
@@ -121,7 +120,7 @@ def run_eval(assistant: Assistant, cases: list[EvalCase], *, progress: bool = Tr
                 asked.add(turn.q)
         start = time.perf_counter()
         ans = assistant.ask(case.q, session=case.session or f"case-{i}")
-        out.append(score_case(case, ans, assistant.services, time.perf_counter() - start))
+        out.append(score_case(case, ans, assistant.service, time.perf_counter() - start))
     return out
 
 
@@ -177,9 +176,8 @@ def failures(results: list[CaseResult]) -> list[dict[str, Any]]:
     return out
 
 
-def dump(results: list[CaseResult], path: Path, extra: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {**extra, "summary": summarise(results), "failures": failures(results),
+def payload(results: list[CaseResult], extra: dict[str, Any]) -> dict[str, Any]:
+    """What the benchmark writes: the summary, the failures and every answer."""
+    return {**extra, "summary": summarise(results), "failures": failures(results),
             "answers": [{"q": r.case.q, "source": r.answer.source, "seconds": round(r.seconds, 3),
                          "answer": r.answer.answer} for r in results]}
-    path.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")

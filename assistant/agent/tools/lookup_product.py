@@ -1,0 +1,53 @@
+"""lookup_product: live price and stock of one item, from the store's product table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from assistant.agent.tools.registry import Plan, Tool, register
+from assistant.agent.tools.render import fmt
+from assistant.agent.tools.result import ToolResult, money, product_brief
+
+
+class Args(BaseModel):
+    item_id: str = Field(description="the product id, e.g. P00042")
+
+
+def run(service: Any, item_id: str) -> ToolResult:
+    facts: dict[str, Any] = product_brief(service, item_id)
+    row = service.products.loc[item_id]
+    stock = None if pd.isna(row.get("stock")) else int(row["stock"])
+    facts.update(price=money(row["price"]), stock=stock, in_stock=bool(stock) if stock is not None else None)
+    return ToolResult("lookup_product", {"item_id": item_id}, facts, [item_id])
+
+
+def template(f: dict[str, Any]) -> str:
+    stock = "stock unknown" if f["stock"] is None else (f"{f['stock']} in stock" if f["stock"] else "out of stock")
+    return f"{f['item_id']} {f['title']} ({f['brand']}, {f['category']}): ${fmt(f['price'])}, {stock}."
+
+
+def plan(slots: Any, question: str, user: str | None) -> Plan:
+    if not slots.item_ids:  # a product named but not identified: search for it
+        from assistant.agent.tools.search_products import search_query
+
+        return Plan("search_products", {"query": search_query(question), "k": 3})
+    return Plan("lookup_product", {"item_id": slots.item_ids[0]})
+
+
+def accepts(slots: Any, text: str) -> bool:
+    return bool(slots.item_ids or slots.product_type or slots.brands)  # "how much is a return label" is policy
+
+
+TOOL = register(Tool(
+    name="lookup_product",
+    description="Live price and stock from the workspace product table (never from indexed text).",
+    args=Args, run=run, template=template, plan=plan, accepts=accepts, priority=90,
+    patterns=(r"\bprice of\b", r"\bhow much\b", r"\bin stock\b", r"\bstock (?:of|level|for)\b",
+              r"\bhow many .{0,30}\b(?:left|in stock|available)", r"\bcost of\b", r"\bdetails? (?:of|for|about)\b",
+              r"\bwhat is (?:item|product|sku)\b", r"\bavailab", r"\btell me about\b"),
+    examples=("How much is P00010 and is it in stock?", "price of P00042", "Is P00199 in stock?",
+              "how many P00150 are left in stock", "tell me about product 32"),
+))

@@ -1,0 +1,92 @@
+"""The knowledge base is searched like products (BM25 + dense), from the Chroma KB collection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from retrieval.knowledge import KnowledgeBase, open_knowledge_base
+
+KB = pd.DataFrame({
+    "doc_id": ["returns", "shipping"],
+    "title": ["Returns", "Shipping"],
+    "body": ["# Returns\n\n## Window\nReturn unworn items within 30 days of delivery.\n\n"
+             "## Opened electronics\nOpened electronics carry a 10% restocking fee.\n",
+             "# Shipping\n\n## Standard\nStandard delivery takes 3 to 5 working days.\n\n"
+             "## Free shipping\nOrders over $50 ship free.\n"],
+    "topic": ["returns", "shipping"],
+})
+
+
+def _vectors(texts: list[str]) -> np.ndarray:
+    """Deterministic stand-in embeddings (hashing words), so this file needs no model."""
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    for i, t in enumerate(texts):
+        for w in t.lower().split():
+            out[i, hash(w) % 384] += 1.0
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+@pytest.fixture
+def kb(monkeypatch: pytest.MonkeyPatch) -> KnowledgeBase:
+    import retrieval.embedding as embedding
+
+    monkeypatch.setattr(embedding, "embed_texts", lambda texts, **kw: _vectors(list(texts)))
+    monkeypatch.setattr(embedding, "embed_query", lambda text: _vectors([text])[0])
+    return KnowledgeBase(min_similarity=0.1, min_coverage=0.3).fit(KB)
+
+
+def test_retrieves_the_chunk_that_answers_and_reports_how_well(kb: KnowledgeBase) -> None:
+    best = kb.retrieve("is there a restocking fee for opened electronics?")[0]
+    assert best.chunk_id.startswith("returns#") and best.heading == "Returns > Opened electronics"
+    assert "10% restocking fee" in best.text and best.coverage > 0.5 and "electronic" in best.matched
+    assert kb.answerable([best])
+
+
+def test_a_question_about_something_never_mentioned_is_not_covered(kb: KnowledgeBase) -> None:
+    """A shared common word ("delivery") finds a chunk, but the rest of the question is not there."""
+    best = kb.retrieve("do you offer same-day drone delivery by helicopter")[0]
+    assert best.coverage < 0.3 and not kb.answerable([best])
+    assert kb.retrieve("   ") == [] and not kb.answerable([])
+
+
+def test_question_words_do_not_count_as_topic(kb: KnowledgeBase) -> None:
+    with_words = kb.retrieve("what is your standard delivery, can you tell me?")[0]
+    bare = kb.retrieve("standard delivery")[0]
+    assert with_words.chunk_id == bare.chunk_id and with_words.chunk_id.startswith("shipping#")
+    assert with_words.coverage == bare.coverage == 1.0
+
+
+def test_intro_is_the_documents_first_chunk(kb: KnowledgeBase) -> None:
+    intro = kb.intro("returns")
+    assert intro is not None and intro.position == 0 and intro.chunk_id == "returns#0"
+
+
+@pytest.mark.slow
+def test_vectors_come_from_the_chroma_index_and_stale_chunks_are_re_embedded(tmp_path: Path) -> None:
+    """With `shelfwise index` built, KB vectors come from the Chroma KB collection (same chunks,
+    same text) and answers equal the in-process embedding's; a changed document is re-embedded."""
+    from recsys_core.data import ingest
+    from recsys_core.data.store import load_store
+    from retrieval.indexing import build_index
+    from tests.conftest import tiny_tables, write_tables
+
+    ws = tmp_path / "ws"
+    tables = tiny_tables()
+    ingest(write_tables(tmp_path / "in", tables), ws)
+    build_index(ws, show_progress=False)
+    kb_frame = load_store(ws).knowledge_base
+    indexed = open_knowledge_base(ws, kb_frame)
+    assert indexed.from_index_ == len(indexed.docs_) > 0
+    local = KnowledgeBase(cache_dir=tmp_path / "cache").fit(kb_frame)
+    np.testing.assert_allclose(indexed.vectors_, local.vectors_, atol=1e-5)
+    question = "how many days do I have to return an item"
+    assert [p.chunk_id for p in indexed.retrieve(question)] == [p.chunk_id for p in local.retrieve(question)]
+    changed = tables["knowledge_base"].copy()
+    changed.loc[0, "body"] = str(changed.loc[0, "body"]) + "\n\nGift wrapping is free on every order."
+    ingest(write_tables(tmp_path / "in2", {**tables, "knowledge_base": changed}), ws)  # store changed, index not
+    stale = open_knowledge_base(ws, load_store(ws).knowledge_base)
+    assert stale.from_index_ < len(stale.docs_)  # the changed chunk is embedded afresh, not read stale
