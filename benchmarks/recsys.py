@@ -10,7 +10,6 @@ benchmarks/results/recsys.json and prints a table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -24,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from benchmarks.results import add_workspace_option, write_result  # noqa: E402
 from recsys_core.models import HybridConfig, create_scorer, leave_one_out  # noqa: E402
 from recsys_core.models.protocol import (  # noqa: E402
     RecsReport,
@@ -37,8 +37,9 @@ from recsys_core.models.workflow import (  # noqa: E402
     sequences_to_interactions,
     time_single_user,
 )
+from recsys_core.workspace import cache_root  # noqa: E402
 
-CACHE = Path(os.environ.get("SHELFWISE_CACHE", Path.home() / ".cache" / "shelfwise")) / "item-embeddings"
+CACHE = cache_root() / "item-embeddings"
 
 
 def baseline(name: str, scorer_name: str, split: Split, **params: object) -> RecsReport:
@@ -114,8 +115,7 @@ def print_table(rows: list[RecsReport]) -> None:
               f"{r.coverage_at_10:>7.4f} {r.novelty_at_10:>7.2f} {r.train_seconds:>8.0f} {rec:>8} {exp:>8}")
 
 
-def write_results(out: Path, rows: list[RecsReport], started: float) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
+def write_results(out: Path, rows: list[RecsReport], started: float, workspace: str | None = None) -> None:
     payload = {
         "protocol": "leave-one-out (last = test, second-last = validation), full ranking over all items "
                     "excluding the user's history; every choice on validation",
@@ -124,7 +124,8 @@ def write_results(out: Path, rows: list[RecsReport], started: float) -> None:
         "wall_seconds": time.time() - started,
         "rows": [r.to_dict() for r in rows],
     }
-    out.write_text(json.dumps(payload, indent=2, default=lambda o: o.tolist() if isinstance(o, np.ndarray) else float(o)))
+    write_result("recsys", payload, workspace=workspace, out=out,
+                 default=lambda o: o.tolist() if isinstance(o, np.ndarray) else float(o))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="wall-clock cap of the sequence model (the CPU budget is 1800 s)")
     parser.add_argument("--demo-sequence-wall-seconds", type=float, default=900.0)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "recsys.json"))
+    add_workspace_option(parser)
     args = parser.parse_args(argv)
     seq = {"max_train_seconds": args.sequence_wall_seconds}
     rows: list[RecsReport] = []
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(args.data) / "recsys" / "amazon_beauty"
         data = sequences_to_interactions(folder / "Beauty.txt", str(folder / "items.jsonl"), str(CACHE))
         rows += run_dataset("beauty", data, HybridConfig(params={"sequence": seq}), "runs/bench-beauty")
-        write_results(out, rows, started)  # kept even if a later dataset fails
+        write_results(out, rows, started, args.workspace)  # kept even if a later dataset fails
         print_table(rows)
     if not args.skip_demo:
         demo_seq = {"max_train_seconds": args.demo_sequence_wall_seconds}
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # report it beside the Beauty rows instead of losing them
             print(f"[demo] failed: {exc!r}", flush=True)
     print_table(rows)
-    write_results(out, rows, started)
+    write_results(out, rows, started, args.workspace)
     print(f"wrote {out}")
     return 0
 

@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.results import add_workspace_option, write_result  # noqa: E402
 from retrieval.evaluation import (  # noqa: E402
     SearchSet,
     load_search_set,
@@ -43,7 +44,6 @@ from retrieval.evaluation import (  # noqa: E402
 )
 
 DATA = REPO.parent / "shared" / "data" / "search" / "homedepot"
-OUT = REPO / "benchmarks" / "results" / "search.json"
 REFERENCE = {  # measured on this machine by the issue author (plain bm25s / MiniLM / RRF)
     "bm25": {"ndcg@10": 0.320, "mrr@10": 0.334},
     "dense": {"ndcg@10": 0.277, "mrr@10": 0.330},
@@ -156,6 +156,7 @@ def main() -> int:
     ap.add_argument("--tune", action="store_true", help="rerun the tuning grid on the TUNE half")
     ap.add_argument("--latency-queries", type=int, default=300)
     ap.add_argument("--hnsw-queries", type=int, default=500)
+    add_workspace_option(ap)
     args = ap.parse_args()
     if not DATA.is_dir():
         print(f"Home Depot data not found at {DATA}", file=sys.stderr)
@@ -222,9 +223,8 @@ def main() -> int:
     print(f"HNSW recall@10 vs exact: {hn['recall@10']:.4f} over {hn['n_queries']} queries "  # type: ignore[index]
           f"(query p50 {hn['query_p50_ms']:.1f} ms; build {chroma_s:.1f} s{', reused' if reused else ''})")  # type: ignore[index]
     print("reference (issue): BM25 0.320/0.334, dense 0.277/0.330, RRF 0.327/0.365 (NDCG@10/MRR@10)")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"wrote {OUT}")
+    for path in write_result("search", result, workspace=args.workspace, default=str):
+        print(f"wrote {path}")
     return 0
 
 

@@ -12,7 +12,6 @@ on 2 cores. Writes ``benchmarks/results/whatif.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -22,10 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.results import add_workspace_option, write_result  # noqa: E402
 from recsys_core.demo import generate_demo_shop  # noqa: E402
 from recsys_core.strategy import Change, RerankWeights, parse_rules, replay  # noqa: E402
 
-OUT = REPO / "benchmarks" / "results" / "whatif.json"
 TARGET_SECONDS = 20.0
 
 
@@ -48,6 +47,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--boot", type=int, default=1000)
+    add_workspace_option(parser)
     args = parser.parse_args()
     t = time.perf_counter()
     shop, truth = generate_demo_shop(args.seed)
@@ -67,13 +67,12 @@ def main() -> int:
     for r in results:
         print(f"{r['change']:<52}{r['lists']:>7,}{r['sessions']:>10,}{r['wall_seconds']:>9.2f}  "
               f"{'yes' if r['wall_seconds'] <= TARGET_SECONDS else 'NO'}")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({
+    written = write_result("whatif", {
         "benchmark": "whatif", "seed": args.seed, "days": args.days, "bootstrap": args.boot,
         "events": len(shop.events), "target_seconds": TARGET_SECONDS, "cpu_count": os.cpu_count(),
         "machine": platform.platform(), "results": results,
-    }, indent=2, default=float) + "\n", encoding="utf-8")
-    print(f"wrote {OUT.relative_to(REPO)}")
+    }, workspace=args.workspace, default=float)
+    print(f"wrote {', '.join(str(p) for p in written)}")
     return 0 if all(r["wall_seconds"] <= TARGET_SECONDS for r in results) else 1
 
 
