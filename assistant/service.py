@@ -139,8 +139,11 @@ class ShelfwiseService:
                 version = read_manifest(self.workspace).get("version_id")
             except ShelfwiseError:
                 version = None
+        kb = self._objects.get("knowledge_base")
+        notes = {k: v for k, v in (("search", self.search_note), ("knowledge_base", getattr(kb, "note_", ""))) if v}
         return {
             "status": "ok" if self.components["store"].state == "loaded" else "degraded",
+            "notes": notes,  # a part that works, but not the way it should (a damaged index, say)
             "workspace": str(self.workspace),
             "store_version": version,
             "started_at": self.started_at,

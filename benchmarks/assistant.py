@@ -34,7 +34,7 @@ def _workspace(given: str | None) -> Path:
     """The workspace to evaluate: the given one, else the demo shop built once in the cache."""
     if given:
         return Path(given)
-    from assistant.demo_job import run_demo
+    from assistant.demo import run_demo
     from recsys_core.workspace import cache_root
 
     root = cache_root() / "benchmarks" / "demo-workspace"

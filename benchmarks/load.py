@@ -49,7 +49,7 @@ DEFAULT_WORKSPACE = REPO / "runs" / "bench-load"
 
 def demo_workspace(root: Path) -> Path:
     """The demo shop built (or reused) in ``root``, as ``shelfwise demo --no-serve`` leaves it."""
-    from assistant.demo_job import run_demo
+    from assistant.demo import run_demo
 
     log = io.StringIO()
     start = time.perf_counter()

@@ -3,7 +3,7 @@
 ``write_result(name, data)`` writes ``benchmarks/results/NAME.json`` (kept in git: the figures
 the README quotes). Given ``workspace=W`` (a script's ``--workspace W``) it also writes
 ``W/reports/benchmarks/NAME.json``, the folder the app's Data & models tab lists
-(``assistant.ui.data.benchmark_results_dir``): the app shows figures that were stored with the
+(``Workspace.benchmark_reports_dir``): the app shows figures that were stored with the
 shop, and never reads a results folder relative to its working directory. Writes are atomic,
 so the tab never reads half a file.
 """
@@ -27,11 +27,6 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 PathLike = str | os.PathLike[str]
 
 
-def workspace_results_dir(workspace: PathLike) -> Path:
-    """``W/reports/benchmarks``: the same folder ``assistant.ui.data.benchmark_results_dir`` reads."""
-    return Workspace(workspace).reports_dir / "benchmarks"
-
-
 def add_workspace_option(parser: argparse.ArgumentParser) -> None:
     """``--workspace W`` for a script whose result belongs to no particular workspace."""
     parser.add_argument("--workspace", metavar="W", help=WORKSPACE_HELP)
@@ -53,7 +48,7 @@ def write_result(
     text = json.dumps(data, indent=2, default=default) + "\n"
     targets = [Path(out) if out is not None else RESULTS_DIR / f"{name}.json"]
     if workspace is not None:
-        targets.append(workspace_results_dir(workspace) / f"{name}.json")
+        targets.append(Workspace(workspace).benchmark_reports_dir / f"{name}.json")
     for target in targets:
         atomic_write_text(target, text)
     return targets

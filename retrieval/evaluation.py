@@ -254,9 +254,6 @@ def measure_latency(searcher: object, texts: Sequence[str], *, n: int = 300) -> 
 
 def write_report(reports: Sequence[SearchReport], path: str | Path, **extra: object) -> None:
     """Write the summaries (not per-query rows) as JSON."""
-    import json
+    from recsys_core.workspace import atomic_write_json
 
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"results": [r.summary() for r in reports], **extra}
-    out.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    atomic_write_json(Path(path), {"results": [r.summary() for r in reports], **extra}, default=str)

@@ -145,10 +145,13 @@ def open_knowledge_base(workspace: str | Path, knowledge_base: pd.DataFrame, **p
     index`` built one (unusable or absent: every chunk is embedded here)."""
     from recsys_core.errors import ShelfwiseError
 
+    from recsys_core.workspace import Workspace
+
     collection = None
     note = ""
     root = Path(workspace)
-    if (root / "index").exists():
+    index_dir = Workspace(root).index_dir
+    if index_dir.exists():
         try:
             from retrieval.chroma_store import StoreConfig, get_collection, open_client
             from retrieval.indexing import read_manifest
@@ -158,6 +161,6 @@ def open_knowledge_base(workspace: str | Path, knowledge_base: pd.DataFrame, **p
             collection = get_collection(open_client(config), "kb", config)
         except (ShelfwiseError, ImportError, FileNotFoundError) as exc:
             note = f"knowledge base embedded in process: the index could not be used ({exc})"
-    kb = KnowledgeBase(cache_dir=root / "index" / "embed-cache", **params).fit(knowledge_base, collection=collection)
+    kb = KnowledgeBase(cache_dir=index_dir / "embed-cache", **params).fit(knowledge_base, collection=collection)
     kb.note_ = note
     return kb

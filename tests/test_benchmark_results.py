@@ -9,8 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.ui.data import benchmark_results_dir, models_markdown
-from benchmarks.results import RESULTS_DIR, workspace_results_dir, write_result
+from assistant.ui.data import models_markdown
+from benchmarks.results import RESULTS_DIR, write_result
+from recsys_core.workspace import Workspace
 
 
 def test_write_result_goes_to_out_and_the_workspace(tmp_path: Path) -> None:
@@ -35,7 +36,7 @@ def test_write_result_rejects_bad_names(name: str, tmp_path: Path) -> None:
 
 
 def test_writer_and_tab_agree_on_the_folder(tmp_path: Path) -> None:
-    assert workspace_results_dir(tmp_path) == benchmark_results_dir(tmp_path) == tmp_path / "reports" / "benchmarks"
+    assert Workspace(tmp_path).benchmark_reports_dir == tmp_path / "reports" / "benchmarks"
 
 
 def test_tab_lists_the_workspace_results_not_the_working_directory(tmp_path: Path, monkeypatch) -> None:

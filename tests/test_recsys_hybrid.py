@@ -174,17 +174,6 @@ def test_filters_restrict_the_candidates(model):
         model.recommend("u1", k=5, filters={"colour": "red"})
 
 
-def test_rules_add_an_exact_named_contribution(model):
-    model.set_rules({"i39": 50.0})
-    try:
-        top = model.recommend("u1", k=1)[0]
-        assert top.item_id == "i39"
-        assert top.contributions["rules"] == 50.0
-        assert top.source == "merchandising rule"
-    finally:
-        model.rules_ = {}
-
-
 def test_unknown_item_is_named(model):
     with pytest.raises(UnknownIdError, match="'nope'"):
         model.explain("u1", "nope")

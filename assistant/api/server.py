@@ -7,7 +7,7 @@ import socket
 import sys
 from typing import TextIO
 
-from assistant.api.security import TOKEN_ENV, Limits, ServeConfigError, required_token
+from assistant.api.security import Limits, ServeConfigError, configured_token, required_token
 
 
 def check_port(host: str, port: int) -> None:
@@ -33,7 +33,7 @@ def serve(workspace: str | os.PathLike[str], host: str = "127.0.0.1", port: int 
     from assistant.api.app import UI_PATH, create_app
     from assistant.service import ShelfwiseService
 
-    token = required_token(host, os.environ.get(TOKEN_ENV))
+    token = required_token(host, configured_token())
     limits = limits or Limits.from_env()  # fail on a malformed limit before loading anything
     check_port(host, port)
     service = ShelfwiseService(workspace, llm=llm)

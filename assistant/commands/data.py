@@ -76,7 +76,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from assistant.demo_job import run_demo
+    from assistant.demo import run_demo
 
     return run_demo(
         args.workspace, seed=args.seed, serve=not args.no_serve, sizes=_sizes(args), out=sys.stdout

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 def _write_json(path: str | None, data: object) -> None:
     if path:
-        Path(path).write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        from recsys_core.workspace import atomic_write_json
+
+        atomic_write_json(Path(path), data, default=str)
         print(f"wrote {path}")
 
 
@@ -72,7 +74,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from recsys_core.strategy import run_strategy_analytics
 
     shop = load_store(args.workspace)
-    out = Path(args.out) if args.out else Path(args.workspace) / "reports" / "strategy"
+    from recsys_core.workspace import Workspace
+
+    out = Path(args.out) if args.out else Workspace(args.workspace).strategy_reports_dir
     summary = run_strategy_analytics(shop, out, proposals=not args.no_proposals, progress=True)
     rising = [c["key"] for c in summary["trends"]["categories"] if c["trend"] == "rising"]
     falling = [c["key"] for c in summary["trends"]["categories"] if c["trend"] == "falling"]

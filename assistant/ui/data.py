@@ -2,25 +2,19 @@
 and buttons that re-ingest, retrain and re-index (with progress).
 
 Everything shown is read from the workspace ``W``, never from the working directory. Benchmark
-figures are the JSON files in ``W/reports/benchmarks/`` (``benchmark_results_dir``), which the
-benchmark scripts write when run with ``--workspace W`` (``benchmarks/results.py``).
+figures are the JSON files in ``W/reports/benchmarks/`` (``Workspace.benchmark_reports_dir``), which
+the benchmark scripts write when run with ``--workspace W`` (``benchmarks/results.py``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from assistant.service import ShelfwiseService
 from assistant.ui.common import readable
 from recsys_core.workspace import Workspace
-
-
-def benchmark_results_dir(workspace: str | os.PathLike[str]) -> Path:
-    """``W/reports/benchmarks``: one ``NAME.json`` per benchmark run with ``--workspace W``."""
-    return Workspace(workspace).reports_dir / "benchmarks"
 
 
 def summary_markdown(service: ShelfwiseService) -> str:
@@ -39,21 +33,22 @@ def quality_markdown(service: ShelfwiseService) -> str:
 def models_markdown(service: ShelfwiseService) -> str:
     """Training report, index manifest and benchmark result files, as found on disk."""
     parts = []
-    report = service.workspace / "models" / "recommender-report.json"
+    layout = Workspace(service.workspace)
+    report = layout.model_report_path
     if report.is_file():
         data = json.loads(report.read_text(encoding="utf-8")).get("report", {})
         keep = {k: v for k, v in data.items() if isinstance(v, int | float | str)}
         parts.append("### Recommender (last training, test split)\n" + _table(keep))
     else:
         parts.append(f"### Recommender\nNot trained yet: run `shelfwise train --workspace {service.workspace}`.")
-    manifest = service.workspace / "index" / "manifest.json"
+    manifest = layout.index_dir / "manifest.json"
     if manifest.is_file():
         data = json.loads(manifest.read_text(encoding="utf-8"))
         parts.append("### Search index\n" + _table({"complete": data.get("complete"), "finished": data.get("finished_at"),
                                                      "model": data.get("model"), **data.get("counts", {})}))
     else:
         parts.append(f"### Search index\nNot built yet: run `shelfwise index --workspace {service.workspace}`.")
-    folder = benchmark_results_dir(service.workspace)
+    folder = layout.benchmark_reports_dir
     results = sorted(folder.glob("*.json")) if folder.is_dir() else []
     if results:
         lines = []

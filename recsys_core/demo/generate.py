@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from recsys_core.demo.notes import trend_notes
 from recsys_core.demo.population import SEGMENTS, build_population
 from recsys_core.demo.scenario import PROMO_DEMAND, WEEKEND_UPLIFT, Scenario, build_scenario
 from recsys_core.demo.vocab import CATEGORIES
+from recsys_core.workspace import atomic_write_json
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 GROUND_TRUTH_FILE = "ground_truth.json"
@@ -139,6 +139,6 @@ def write_demo_shop(out_dir: Path | str, seed: int = 0, **kw: Any) -> dict[str, 
             path = out / f"{name}.csv"
             frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
         files.append(path.name)
-    (out / GROUND_TRUTH_FILE).write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    atomic_write_json(out / GROUND_TRUTH_FILE, truth)
     files.append(GROUND_TRUTH_FILE)
     return {"out_dir": str(out), "seed": int(seed), "files": files, **truth["counts"]}

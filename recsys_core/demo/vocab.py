@@ -176,8 +176,6 @@ CATEGORIES: tuple[CategorySpec, ...] = (
     ),
 )
 
-CATEGORY_BY_NAME: dict[str, CategorySpec] = {c.name: c for c in CATEGORIES}
-
 REGIONS: tuple[tuple[str, float], ...] = (
     ("north", 0.22), ("south", 0.2), ("east", 0.18), ("west", 0.25), ("central", 0.15),
 )

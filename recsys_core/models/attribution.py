@@ -14,7 +14,6 @@ SOURCE_LABELS: dict[str, str] = {
     "content": "content similarity — resembles items in the user's history",
     "popularity": "popular across the shop",
     "trend": "trending — interest is rising",
-    "rules": "merchandising rule",
 }
 NEW_USER_LABEL = "popular now — no history for this user yet"
 NEW_ITEM_LABEL = "content similarity — no interaction data yet"
@@ -51,8 +50,6 @@ class Recommendation:
 
 def source_label(contribs: Mapping[str, float], *, user_has_history: bool, item_interactions: float) -> str:
     """Human label for where a recommendation comes from (cold-start cases named explicitly)."""
-    if contribs.get("rules", 0.0) > 0 and contribs["rules"] == max(contribs.values()):
-        return SOURCE_LABELS["rules"]
     if not user_has_history:
         return NEW_USER_LABEL
     if item_interactions == 0:

@@ -45,7 +45,9 @@ def run(sequences: str, out: str, overrides: dict[str, object]) -> dict[str, obj
             }
             config, tensors = model.state()
             save_bundle(Path(out) / "sequence", kind=KIND, config=config, tensors=tensors)
-            (Path(out) / "summary.json").write_text(json.dumps(summary, indent=2))
+            from recsys_core.workspace import atomic_write_json
+
+            atomic_write_json(Path(out) / "summary.json", summary)
         return summary
     finally:
         if started:

@@ -1,8 +1,7 @@
 """Hybrid recommender: score = sum of weighted named components, explained exactly.
 
 Components (each a registered :class:`Scorer`): ``sequence``, ``cf`` (ALS), ``item_knn``,
-``content``, ``popularity``, ``trend``, plus ``rules`` (explicit merchandiser boosts, weight
-1). Weights are learned on validation users; users are scored from their history as it is
+``content``, ``popularity``, ``trend``. Weights are learned on validation users; users are scored from their history as it is
 at call time, so appended events count at once without retraining.
 """
 
@@ -61,7 +60,6 @@ class HybridRecommender:
         self.weights_ = {name: (1.0 if name == "sequence" else 0.0) for name in self.components_}
         if "sequence" not in self.components_ and self.components_:
             self.weights_[next(iter(self.components_))] = 1.0
-        self.rules_: dict[int, float] = {}
         self.histories_ = {u: np.asarray(s, dtype=np.int64) for u, s in enumerate(data.sequences)}
         self.item_counts_ = data.item_counts()
         self.validation_ndcg_ = None
@@ -101,15 +99,10 @@ class HybridRecommender:
         """Raw (unweighted) scores of every component, (B, n_items) each."""
         self._check()
         out = {name: scorer.score(histories) for name, scorer in self.components_.items()}
-        if self.rules_:
-            rules = np.zeros(self.n_items, dtype=np.float32)
-            for item, boost in self.rules_.items():
-                rules[item] = boost
-            out["rules"] = np.broadcast_to(rules, (len(histories), self.n_items)).copy()
         return out
 
     def weight(self, name: str) -> float:
-        return 1.0 if name == "rules" else float(self.weights_.get(name, 0.0))
+        return float(self.weights_.get(name, 0.0))
 
     def weights_for(self, history: np.ndarray, names: Iterable[str]) -> dict[str, float]:
         """The weights that score a history. A user with no history yet gets only what needs none:
@@ -118,7 +111,7 @@ class HybridRecommender:
         weights = {n: self.weight(n) for n in names}
         if len(history) or "popularity" not in weights:
             return weights
-        cold = {n: (w if n in ("popularity", "trend", "rules") else 0.0) for n, w in weights.items()}
+        cold = {n: (w if n in ("popularity", "trend") else 0.0) for n, w in weights.items()}
         if not (cold.get("popularity") or cold.get("trend")):
             cold["popularity"] = 1.0
         return cold
@@ -167,11 +160,6 @@ class HybridRecommender:
         self.item_counts_ = np.concatenate([self.item_counts_, np.zeros(extra)])
         if self.data_.item_text is not None:
             self.data_.item_text = np.vstack([self.data_.item_text, text_embeddings])
-
-    def set_rules(self, boosts: Mapping[object, float]) -> None:
-        """Merchandiser boosts (item id -> additive score); contributes as component ``rules``."""
-        self._check()
-        self.rules_ = {self.data_.items.index(i): float(b) for i, b in boosts.items()}
 
     # recommend & explain --------------------------------------------------------
     def _user_scores(self, history: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:

@@ -79,7 +79,6 @@ def save_hybrid(model: HybridRecommender, folder: str | os.PathLike[str]) -> Pat
         "components": comps,
         "order": list(model.components_),
         "weights": model.weights_,
-        "rules": {str(k): v for k, v in model.rules_.items()},
         "items": data.items.to_list(),
         "users": data.users.to_list(),
         "item_meta": data.item_meta,
@@ -112,7 +111,6 @@ def load_hybrid(folder: str | os.PathLike[str]) -> HybridRecommender:
             sub = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(f"{name}/")}
             model.components_[name] = _scorer_from_state(name, config["components"][name], sub)
         model.weights_ = {k: float(v) for k, v in config["weights"].items()}
-        model.rules_ = {int(k): float(v) for k, v in config["rules"].items()}
         model.item_counts_ = tensors["item_counts"]
         model.validation_ndcg_ = config.get("validation_ndcg_at_10")
     except (KeyError, TypeError, ValueError) as exc:

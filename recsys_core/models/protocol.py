@@ -78,7 +78,7 @@ def weighted_score_fns(component_scores: Callable[[Sequence[np.ndarray]], dict[s
             parts = parts_for(hist)
             out = np.zeros(next(iter(parts.values())).shape, dtype=np.float64)
             for comp, values in parts.items():
-                w = 1.0 if comp == "rules" else weights.get(comp, 0.0)
+                w = weights.get(comp, 0.0)
                 if w:
                     out += w * values
             return out

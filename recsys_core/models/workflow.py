@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -183,5 +182,3 @@ def drop_old_models_of(workspace: str | os.PathLike[str], user_id: str) -> int:
                               lambda config: str(user_id) in {str(u) for u in config.get("users") or []})
 
 
-def with_components(config: HybridConfig, drop: str) -> HybridConfig:
-    return replace(config, components=tuple(c for c in config.components if c != drop))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from recsys_core.strategy.pricing import price_elasticity
 from recsys_core.strategy.proposals import propose
 from recsys_core.strategy.segments import SegmentModel
 from recsys_core.strategy.trend_report import trend_report
+from recsys_core.workspace import atomic_write_json
 
 
 def records(frame: pd.DataFrame, limit: int | None = None) -> list[dict[str, Any]]:
@@ -84,5 +84,5 @@ def run_strategy_analytics(shop: ShopData, out_dir: str | Path, *, proposals: bo
     if proposals:
         found = propose(shop, segments=model, progress=progress)
         summary["proposals"] = [p.to_dict() for p in found]
-    (out / "strategy.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    atomic_write_json(out / "strategy.json", summary, default=str)
     return summary

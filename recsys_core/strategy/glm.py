@@ -67,18 +67,6 @@ def poisson_glm(y: np.ndarray, X: np.ndarray, offset: np.ndarray | None = None,
     return Fit(coef=coef, cov=cov, fitted=mu, dispersion=dispersion, dof=dof)
 
 
-def ols(y: np.ndarray, X: np.ndarray) -> Fit:
-    """Ordinary least squares with classical standard errors."""
-    y = np.asarray(y, dtype=np.float64)
-    X = np.asarray(X, dtype=np.float64)
-    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
-    fitted = X @ coef
-    dof = len(y) - X.shape[1]
-    sigma2 = float(np.sum((y - fitted) ** 2) / dof) if dof > 0 else float("nan")
-    cov = np.linalg.pinv(X.T @ X) * sigma2
-    return Fit(coef=coef, cov=cov, fitted=fitted, dispersion=sigma2, dof=dof)
-
-
 def bh_qvalues(p: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg q-values (NaN p-values stay NaN)."""
     p = np.asarray(p, dtype=np.float64)

@@ -13,7 +13,6 @@ from typing import Any
 from recsys_core.strategy.rules import (
     ProductLookup,
     RuleContext,
-    RuleOutcome,
     RuleSet,
     active_rules,
     apply_rules,
@@ -26,7 +25,6 @@ class SearchRulesHook:
     products: ProductLookup
     context: RuleContext = RuleContext()
     name: str = "business rules"
-    last_outcome: RuleOutcome | None = None
 
     def pinned_items(self, query: str) -> list[str]:
         """Items an active pin rule places for ``query`` (scored even when not retrieved)."""
@@ -38,7 +36,6 @@ class SearchRulesHook:
         ``parts`` (they sum to the change) and its plain-words summary to ``effects``."""
         ctx = replace(self.context, query=query)
         outcome = apply_rules([(c.item_id, c.score) for c in candidates], self.rules, ctx, self.products)
-        self.last_outcome = outcome
         new = dict(outcome.ranking)
         pins = {e.rule_id for effects in outcome.effects.values() for e in effects if e.action == "pin"}
         positions = {item: pos for pos, (item, _) in enumerate(outcome.ranking)}

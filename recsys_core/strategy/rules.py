@@ -47,10 +47,6 @@ class Scope(_Strict):
     segments: tuple[str, ...] = ()
     surfaces: tuple[str, ...] = ()
 
-    def is_everywhere(self) -> bool:
-        return not (self.queries or self.categories or self.segments or self.surfaces)
-
-
 class Rule(_Strict):
     """One merchandising rule. ``position`` is 1-based (pin); boosts/buries use ``multiplier``
     (score x m) or ``additive`` (score + a); a bury with neither sends items below the rest."""

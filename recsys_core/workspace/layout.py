@@ -11,8 +11,9 @@
       logs/chat.jsonl     redacted, pseudonymised chat log            (recsys_core.privacy)
       sessions/           the assistant's conversation memory         (assistant.agent.memory)
       audit/              forget-user records                         (assistant.privacy)
-      reports/strategy/   analytics reports and charts
-      cache/              workspace caches (knowledge-base embeddings)
+      reports/strategy/   analytics reports and charts               (shelfwise analyze)
+      reports/benchmarks/ benchmark results stored with the shop      (benchmarks/*.py --workspace)
+      cache/              workspace caches
       secrets/            the pseudonym key (0700)
       runs/               TensorBoard logs of training runs
       demo-input/         the generated demo shop (``shelfwise demo``)
@@ -115,6 +116,11 @@ class Workspace:
     @property
     def strategy_reports_dir(self) -> Path:
         return self.reports_dir / "strategy"
+
+    @property
+    def benchmark_reports_dir(self) -> Path:
+        """Benchmark results stored with the shop (``benchmarks/*.py --workspace W``)."""
+        return self.reports_dir / "benchmarks"
 
     @property
     def cache_dir(self) -> Path:

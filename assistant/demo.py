@@ -14,6 +14,7 @@ from typing import TextIO
 from recsys_core.data.store import current_version, read_manifest
 from recsys_core.data.summary import format_summary, shop_summary
 from recsys_core.errors import StoreError
+from recsys_core.workspace import Workspace, atomic_write_json
 
 EXAMPLE_QUESTIONS = (
     "Why does P00042 rank where it does for user U00017?",
@@ -37,15 +38,13 @@ def _stamps(workspace: Path) -> dict[str, str]:
 
 
 def _stamp(workspace: Path, step: str, version: str) -> None:
-    from recsys_core.workspace import atomic_write_json
-
     atomic_write_json(workspace / STAMP_FILE, _stamps(workspace) | {step: version})
 
 
 def _demo_input(workspace: Path, seed: int, sizes: dict[str, int], out: TextIO) -> Path:
     from recsys_core.demo import write_demo_shop
 
-    folder = workspace / "demo-input"
+    folder = Workspace(workspace).demo_input_dir
     stamp = folder / "demo_request.json"
     request = {"seed": seed, **sizes}
     if stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")) == request:
@@ -54,7 +53,7 @@ def _demo_input(workspace: Path, seed: int, sizes: dict[str, int], out: TextIO) 
     _step(1, f"generating the demo shop (seed {seed}) in {folder}", out)
     stamp.unlink(missing_ok=True)
     write_demo_shop(folder, seed=seed, progress=True, **sizes)
-    stamp.write_text(json.dumps(request), encoding="utf-8")
+    atomic_write_json(stamp, request)
     return folder
 
 
@@ -70,14 +69,14 @@ def _ingest(workspace: Path, folder: Path, out: TextIO) -> None:
             return
     except StoreError:
         pass
-    _step(2, f"validating and storing the demo shop in {workspace / 'store'}", out)
+    _step(2, f"validating and storing the demo shop in {Workspace(workspace).store_dir}", out)
     ingest(folder, workspace, progress=True)
 
 
 def _train(workspace: Path, version: str, out: TextIO) -> None:
     from recsys_core.models.workflow import train_workspace
 
-    if _stamps(workspace).get("train") == version and (workspace / "models" / "recommender-report.json").exists():
+    if _stamps(workspace).get("train") == version and Workspace(workspace).model_report_path.exists():
         _step(3, "recommender already trained on this store", out)
         return
     _step(3, "training the recommender (sequence + CF + content + priors)", out)
@@ -103,7 +102,7 @@ def _strategy(workspace: Path, version: str, out: TextIO) -> None:
     from recsys_core.data.store import load_store
     from recsys_core.strategy.analytics import run_strategy_analytics
 
-    target = workspace / "reports" / "strategy"
+    target = Workspace(workspace).strategy_reports_dir
     if _stamps(workspace).get("strategy") == version and (target / "strategy.json").exists():
         _step(5, "strategy analytics already computed for this store", out)
         return
