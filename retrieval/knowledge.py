@@ -144,7 +144,6 @@ def open_knowledge_base(workspace: str | Path, knowledge_base: pd.DataFrame, **p
     """The workspace's knowledge base; vectors from its Chroma KB collection when ``shelfwise
     index`` built one (unusable or absent: every chunk is embedded here)."""
     from recsys_core.errors import ShelfwiseError
-
     from recsys_core.workspace import Workspace
 
     collection = None
