@@ -13,7 +13,7 @@ export TOKENIZERS_PARALLELISM := false
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py
+$(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# torch first: the CPU build on this machine's disk (a plain `torch` pulls a multi-GB CUDA build)
 	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0

@@ -37,6 +37,15 @@ REACHES_OUT = re.compile(
 )
 
 
+def test_every_package_is_listed_for_the_wheel() -> None:
+    """pyproject.toml lists the packages by hand (to map prompts/): a new one must be added there."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for name in PRODUCT for p in (ROOT / name).rglob("__init__.py")}
+    assert found | {"assistant.prompt_files"} == listed
+
+
 def test_import_assistant_is_light() -> None:
     code = f"import sys, assistant; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
