@@ -84,11 +84,12 @@ class StrategyEngine:
 
     def user_segments(self) -> dict[str, str]:
         """user id -> segment name (empty without a segment model)."""
-        model = self.segments
-        if model is None:
-            return {}
-        names = {s.segment_id: s.name for s in model.segments_}
-        return {str(u): names[int(k)] for u, k in model.labels().items()}
+        if "_user_segments" not in self.__dict__:
+            model = self.segments
+            names = {s.segment_id: s.name for s in model.segments_} if model is not None else {}
+            self.__dict__["_user_segments"] = ({str(u): names[int(k)] for u, k in model.labels().items()}
+                                               if model is not None else {})
+        return dict(self.__dict__["_user_segments"])
 
     # ---- questions ---------------------------------------------------------------------------
     def profile(self, user_id: str) -> dict[str, Any]:
