@@ -153,14 +153,16 @@ class Merchandising:
 
 class EffectProbe:
     """A rule's measured effect for the linter: the recommendations of the given users and the
-    given searches, ranked by the service with the rule set without the rule and with it; the
-    lists whose top ``k`` changes are counted. Each user's model candidates are scored once."""
+    given searches, ranked by the service with the whole rule set and with the set minus the
+    rule; the lists whose top ``k`` differ are counted. Each user's model candidates and each
+    list under the whole set are computed once per lint."""
 
     def __init__(self, service: ShelfwiseService, users: list[str], queries: list[str]):
         self.service = service
         self.users = users
         self.queries = queries
         self._candidates: dict[str, list[Any]] | None = None
+        self._full: dict[tuple[str, str, int], list[str]] = {}
 
     def candidates(self) -> dict[str, list[Any]]:
         from assistant import ranking
@@ -173,14 +175,27 @@ class EffectProbe:
                 self._candidates = {}
         return self._candidates
 
-    def __call__(self, rule: Any, ruleset: Any, k: int) -> Any:
+    def _recommended(self, user: str, recs: list[Any], rules: Any, k: int) -> list[str]:
         from assistant import ranking
+
+        svc = self.service
+        context = svc.rule_context("recommendations", user_id=user, rules=rules)
+        ruled = ranking.rerank(recs, rules=rules, lookup=svc.rule_lookup, context=context)
+        return [item for item, _ in ruled.outcome.ranking[:k]]
+
+    def _searched(self, query: str, rules: Any, k: int) -> list[str]:
+        return [h.item_id for h in self.service.search(query, k=k, rules=rules)]
+
+    def _with_all(self, kind: str, key: str, k: int, rank: Any) -> list[str]:
+        if (kind, key, k) not in self._full:
+            self._full[(kind, key, k)] = rank()
+        return self._full[(kind, key, k)]
+
+    def __call__(self, rule: Any, ruleset: Any, k: int) -> Any:
         from recsys_core.strategy.lint import EffectCheck
         from recsys_core.strategy.rules import RuleSet
 
-        svc = self.service
         without = RuleSet(rules=tuple(r for r in ruleset.rules if r.id != rule.id))
-        with_rule = RuleSet(rules=(*without.rules, rule))
         surfaces = {s.lower() for s in rule.scope.surfaces}
         lists = changed = 0
         example = ""
@@ -188,10 +203,8 @@ class EffectProbe:
         if not surfaces or "recommendations" in surfaces:
             users = self.candidates()
             for user, recs in users.items():
-                context = svc.rule_context("recommendations", user_id=user, rules=with_rule)
-                before, after = ([item for item, _ in ranking.rerank(recs, rules=rules, lookup=svc.rule_lookup,
-                                                                     context=context).outcome.ranking[:k]]
-                                 for rules in (without, with_rule))
+                after = self._with_all("user", user, k, lambda u=user, r=recs: self._recommended(u, r, ruleset, k))
+                before = self._recommended(user, recs, without, k)
                 lists += 1
                 if before != after:
                     changed += 1
@@ -200,8 +213,8 @@ class EffectProbe:
         if not surfaces or "search" in surfaces:
             queries = list(dict.fromkeys([*rule.scope.queries, *self.queries]))
             for query in queries:
-                before = [h.item_id for h in svc.search(query, k=k, rules=without)]
-                after = [h.item_id for h in svc.search(query, k=k, rules=with_rule)]
+                after = self._with_all("query", query, k, lambda q=query: self._searched(q, ruleset, k))
+                before = self._searched(query, without, k)
                 lists += 1
                 if before != after:
                     changed += 1

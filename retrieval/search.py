@@ -9,6 +9,7 @@ item passes another. Dense similarity is exact (one matrix product) unless an AN
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from retrieval.tokenizer import STOPWORDS
 from retrieval.trace import Comparison, Hit, HitTrace, stage_where_ahead
 
 MODES = ("bm25", "dense", "hybrid")
+QUERY_CACHE = 1024  # query vectors kept per searcher
 FUSIONS = ("weighted", "rrf")
 DEFAULT_FIELD_WEIGHTS: dict[str, float] = {
     "title": 1.0, "brand": 0.6, "category": 0.4, "description": 0.15,
@@ -163,11 +165,25 @@ class HybridSearcher:
             raise NotFittedError(self)
 
     def _encode(self, text: str) -> np.ndarray:
-        if self.query_encoder is not None:
-            return self.query_encoder(text)
-        from retrieval.embedding import embed_query
+        """The query's vector; the last ``QUERY_CACHE`` distinct texts are kept (a repeated query,
+        a what-if or a lint re-ranking the same searches, skips the encoder)."""
+        cache: OrderedDict[str, np.ndarray] = self.__dict__.setdefault("_query_vectors", OrderedDict())
+        found = cache.get(text)
+        if found is None:
+            if self.query_encoder is not None:
+                found = self.query_encoder(text)
+            else:
+                from retrieval.embedding import embed_query
 
-        return embed_query(text)
+                found = embed_query(text)
+            cache[text] = found
+            while len(cache) > QUERY_CACHE:
+                cache.popitem(last=False)
+        return found
+
+    def forget_queries(self) -> None:
+        """Drop the cached query vectors (a latency benchmark times the encoder every time)."""
+        self.__dict__.pop("_query_vectors", None)
 
     # ---- scoring -------------------------------------------------------------------------
     def _parse(self, query: str, filters: SearchFilters | None) -> tuple[str, SearchFilters]:
