@@ -37,4 +37,5 @@ def build_ui(service: ShelfwiseService, desk: Merchandising | None = None) -> An
                 build_insights_tab(desk, demo, tabs, whatif)
             with gr.Tab("Data & models", id="data"):
                 build_data_tab(service, demo)
+        demo.load(whatif["load_live"], None, whatif["rules"])  # the table starts as the live rule set
     return demo

@@ -10,7 +10,7 @@ import pandas as pd
 from assistant.merchandising import Merchandising
 from assistant.ui.charts import bars, line
 from assistant.ui.common import readable
-from assistant.ui.whatif import rules_to_table
+from assistant.ui.whatif import rules_to_table, table_to_rules
 
 MAX_CARDS = 12
 
@@ -18,6 +18,13 @@ MAX_CARDS = 12
 def card_markdown(card: dict[str, Any]) -> str:
     figures = " · ".join(f"**{k}**: {v}" for k, v in card["figures"].items() if v is not None and k != "rule_id")
     return f"#### {card['title']}\n{figures}"
+
+
+def with_rule(table: pd.DataFrame, rule: dict[str, Any]) -> pd.DataFrame:
+    """The What-if rules table with ``rule`` added (replacing a rule of the same id): the table
+    holds the whole proposed set, the live rules included, so trying a card never drops them."""
+    kept = [r for r in table_to_rules(table) if r["id"] != rule["id"]]
+    return rules_to_table([*kept, rule])
 
 
 def build_insights_tab(desk: Merchandising, demo: Any, tabs: Any, whatif: dict[str, Any]) -> None:
@@ -35,8 +42,9 @@ def build_insights_tab(desk: Merchandising, demo: Any, tabs: Any, whatif: dict[s
             text = gr.Markdown()
             button = gr.Button("Open in What-if", size="sm", elem_classes=["insight-action"], visible=False)
         button.click(
-            lambda found, index=index: (rules_to_table([found["cards"][index]["whatif"]]), gr.Tabs(selected="whatif")),
-            data,
+            lambda found, table, index=index: (with_rule(table, found["cards"][index]["whatif"]),
+                                               gr.Tabs(selected="whatif")),
+            [data, whatif["rules"]],
             [whatif["rules"], tabs],
         )
         slots.append((group, text, button))

@@ -93,8 +93,10 @@ def build_whatif_tab(service: ShelfwiseService, desk: Merchandising) -> dict[str
     """Builds the tab; returns the components other tabs pre-fill (rules table, context)."""
     import gradio as gr
 
-    gr.Markdown("Edit rules below (one per row; lists are comma-separated), set re-rank weights, "
-                "then **Run what-if**. Nothing changes live until you **Save rule set**.")
+    gr.Markdown("The table holds the whole proposed rule set; it starts as the live rules. Edit rules below "
+                "(one per row; lists are comma-separated), set re-rank weights, then **Run what-if**: "
+                "*before* is what shoppers see now, *after* is what they would see with this set. "
+                "Nothing changes live until you **Save rule set**.")
     rules = gr.Dataframe(value=rules_to_table([]), headers=RULE_COLUMNS, interactive=True, label="Rules",
                          column_count=len(RULE_COLUMNS), elem_id="whatif-rules")
     with gr.Row():
@@ -145,9 +147,9 @@ def build_whatif_tab(service: ShelfwiseService, desk: Merchandising) -> dict[str
 
     @readable
     def load_live() -> pd.DataFrame:
-        return rules_to_table(desk.describe(desk.rules())["rules"])
+        return rules_to_table([r.model_dump(mode="json", exclude_defaults=True) for r in desk.rules().rules])
 
     run.click(run_whatif, [rules, mode, who, *weights], [before, after, estimates, exposure, lint, status])
     save.click(save_rules, [rules, message], [status, lint])
     live.click(load_live, None, rules)
-    return {"rules": rules, "mode": mode, "who": who, "run": run}
+    return {"rules": rules, "mode": mode, "who": who, "run": run, "load_live": load_live}
