@@ -58,13 +58,12 @@ def _demo_input(workspace: Path, seed: int, sizes: dict[str, int], out: TextIO) 
 
 
 def _ingest(workspace: Path, folder: Path, out: TextIO) -> None:
-    from recsys_core.data.ingest import find_table_files, folder_fingerprint, ingest
+    from recsys_core.data.ingest import ingest, source_fingerprint
 
     try:
         manifest = read_manifest(workspace)
         current_version(workspace)
-        files, _ = find_table_files(folder)
-        if manifest.get("source_fingerprint") == folder_fingerprint(files):
+        if manifest.get("source_fingerprint") == source_fingerprint(folder):
             _step(2, "store already holds the demo shop", out)
             return
     except StoreError:

@@ -71,12 +71,13 @@ class RuledList:
 
     base: dict[str, Recommendation]  # item -> the model's recommendation (no evidence yet)
     outcome: RuleOutcome
+    shown: dict[str, tuple[int, float]] = field(init=False)  # item -> (position, score) after the rules
+
+    def __post_init__(self) -> None:
+        self.shown = {item: (pos, score) for pos, (item, score) in enumerate(self.outcome.ranking, start=1)}
 
     def position(self, item_id: str) -> int | None:
-        for pos, (item, _) in enumerate(self.outcome.ranking, start=1):
-            if item == item_id:
-                return pos
-        return None
+        return self.shown[item_id][0] if item_id in self.shown else None
 
 
 def candidates(model: Any, user_id: str, *, filters: Mapping[str, Any] | None = None,
@@ -103,7 +104,7 @@ def ruled_list(model: Any, user_id: str, *, rules: RuleSet, lookup: ProductLooku
 def _placement(model: Any, user_id: str, ruled: RuledList, item_id: str, position: int | None,
                *, evidence: bool) -> Placement:
     rec = ruled.base.get(item_id) or model.explain(user_id, item_id)  # a pin may bring an item in
-    shown = dict(ruled.outcome.ranking).get(item_id, rec.score)
+    shown = ruled.shown[item_id][1] if item_id in ruled.shown else rec.score
     rule_parts = ruled.outcome.rule_parts(item_id, rec.score, shown) if position is not None else {}
     found = dict(model.evidence_for(user_id, item_id)) if evidence else dict(rec.evidence)
     rules = _summaries(ruled.outcome, item_id)
@@ -128,16 +129,23 @@ def recommend(model: Any, user_id: str, k: int, *, rules: RuleSet, lookup: Produ
             for pos, (item, _) in enumerate(ruled.outcome.ranking[:k], start=1)]
 
 
-def explain(model: Any, user_id: str, item_id: str, *, rules: RuleSet, lookup: ProductLookup,
-            context: RuleContext) -> Placement:
-    """Why ``item_id`` sits where the user sees it: its shown rank and score, the model's parts
-    and each live rule's part (they sum to the score), with evidence."""
+def explain(model: Any, user_id: str, item_ids: list[str], *, rules: RuleSet, lookup: ProductLookup,
+            context: RuleContext) -> list[Placement]:
+    """Why each item sits where the user sees it: its shown rank and score, the model's parts
+    and each live rule's part (they sum to the score), with evidence. One ranking serves all."""
     if not rules.rules:
-        r = model.explain(user_id, item_id)
-        return Placement(item_id=item_id, rank=r.rank, score=r.score, contributions=dict(r.contributions),
-                         model_rank=r.rank, model_score=r.score, source=r.source, evidence=dict(r.evidence),
-                         note="already in the user's history" if r.rank == 0 else "")
+        out = []
+        for item_id in item_ids:
+            r = model.explain(user_id, item_id)
+            out.append(Placement(item_id=item_id, rank=r.rank, score=r.score, contributions=dict(r.contributions),
+                                 model_rank=r.rank, model_score=r.score, source=r.source, evidence=dict(r.evidence),
+                                 note="already in the user's history" if r.rank == 0 else ""))
+        return out
     ruled = ruled_list(model, user_id, rules=rules, lookup=lookup, context=context)
+    return [_explained(model, user_id, ruled, item_id) for item_id in item_ids]
+
+
+def _explained(model: Any, user_id: str, ruled: RuledList, item_id: str) -> Placement:
     position = ruled.position(item_id)
     placed = _placement(model, user_id, ruled, item_id, position, evidence=True)
     if position is None:
@@ -145,11 +153,14 @@ def explain(model: Any, user_id: str, item_id: str, *, rules: RuleSet, lookup: P
             placed.rank, placed.note = 0, "already in the user's history"
         elif item_id in ruled.outcome.removed:
             placed.note = "removed by a filter rule"
-            placed.rules = [f"filtered out by rule {r.id}" for r in rules.rules
-                            if r.action == "filter" and lookup.matches(item_id, r.target)]
         else:
             placed.note = f"below the top {RULE_DEPTH} candidates the rules re-rank; model rank {placed.model_rank}"
     return placed
+
+
+def rank_text(rank: int | None) -> str:
+    """A shown rank in words: "#3", or "not shown" (in the history, filtered, or too deep)."""
+    return f"#{rank}" if rank else "not shown"
 
 
 def _order_key(p: Placement) -> tuple[int, float]:
@@ -186,7 +197,7 @@ def placement_in(hits: list[Any], item_id: str, query: str) -> Placement:
     hit = next((h for h in hits if h.item_id == item_id), None)
     if hit is None:
         return Placement(item_id=item_id, rank=None, score=0.0, contributions={}, source=f"search for \"{query}\"",
-                         note=f"not in the top {len(hits) if len(hits) >= SEARCH_DEPTH else SEARCH_DEPTH} results")
+                         note=f"not in the top {SEARCH_DEPTH} results")
     return search_placement(hit, query)
 
 

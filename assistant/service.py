@@ -292,7 +292,7 @@ class ShelfwiseService:
         rules = rules if rules is not None else self.live_rules()
         segment = None
         if user_id and any(r.scope.segments for r in rules.rules):
-            segment = self.strategy.user_segments().get(user_id)
+            segment = self.strategy.user_segments.get(user_id)
         return RuleContext(query=query, surface=surface, segment=segment)
 
     def search_hooks(self, rules: Any = None) -> list[Any] | None:
@@ -316,9 +316,14 @@ class ShelfwiseService:
                                  filters=filters)
 
     def explain(self, user_id: str, item_id: str) -> ranking.Placement:
-        self.check_item(item_id)
+        return self.explain_many(user_id, [item_id])[0]
+
+    def explain_many(self, user_id: str, item_ids: list[str]) -> list[ranking.Placement]:
+        """Several items explained on one ranking of the user's (as shown, live rules applied)."""
+        for item in item_ids:
+            self.check_item(item)
         rules = self.live_rules()
-        return ranking.explain(self.recommender, user_id, item_id, rules=rules, lookup=self.rule_lookup,
+        return ranking.explain(self.recommender, user_id, item_ids, rules=rules, lookup=self.rule_lookup,
                                context=self.rule_context("recommendations", user_id=user_id, rules=rules))
 
     def search(self, query: str, *, k: int = 10, filters: Any = None, explain: bool = False,
@@ -343,7 +348,7 @@ class ShelfwiseService:
             return ranking.compare_hits(hits, a, b, query, self.searcher.personal_weight)
         if user_id is None:
             raise UnknownIdError("user", None, "the request (give a user id or a search query)")
-        return ranking.compare(self.explain(user_id, a), self.explain(user_id, b), context={"user_id": user_id})
+        return ranking.compare(*self.explain_many(user_id, [a, b]), context={"user_id": user_id})
 
     # ---- the assistant -----------------------------------------------------------------------
     def ask(self, question: str, *, user: str | None = None, session: str = "default") -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 
 from assistant.agent.router import Route
 from assistant.agent.slots import Slots
+from recsys_core.privacy.pseudonym import mentions_id
 from recsys_core.workspace import atomic_write_text
 
 MAX_TURNS = 20
@@ -105,7 +106,7 @@ class SessionMemory:
                     data = json.loads(path.read_text(encoding="utf-8"))
                 except (OSError, ValueError):
                     # unreadable: it can't be edited, so it goes if it names the user at all
-                    if _names(path.read_bytes().decode("utf-8", "replace"), raw_id, alias):
+                    if mentions_id(path.read_bytes().decode("utf-8", "replace"), raw_id, alias):
                         counts["session_files"] += 1
                         if not dry_run:
                             path.unlink(missing_ok=True)
@@ -119,17 +120,13 @@ class SessionMemory:
                     atomic_write_text(path, json.dumps(kept))
             if not dry_run:  # cached copies are re-read from their (cleaned) files when next used
                 for session, data in list(self._sessions.items()):
-                    if _names(json.dumps(data), raw_id, alias):
+                    if mentions_id(json.dumps(data), raw_id, alias):
                         del self._sessions[session]
         return counts
 
     def count_user(self, raw_id: str, alias: str) -> dict[str, int]:
         """What :meth:`erase_user` would remove (nothing changes)."""
         return self.erase_user(raw_id, alias, dry_run=True)
-
-
-def _names(text: str, raw_id: str, alias: str) -> bool:
-    return any(re.search(rf"(?<![\w-]){re.escape(x)}(?![\w-])", text) for x in (raw_id, alias) if x)
 
 
 def _erase(data: Any, raw_id: str, alias: str, counts: dict[str, int]) -> dict[str, Any] | None:
@@ -140,9 +137,9 @@ def _erase(data: Any, raw_id: str, alias: str, counts: dict[str, int]) -> dict[s
     turns = list(data.get("turns") or [])
     keep = [
         t for t in turns
-        if not (isinstance(t, dict) and (alias in (t.get("users") or []) or _names(json.dumps(t), raw_id, alias)))
+        if not (isinstance(t, dict) and (alias in (t.get("users") or []) or mentions_id(json.dumps(t), raw_id, alias)))
     ]
-    route_hit = bool(data.get("route")) and _names(json.dumps(data["route"]), raw_id, alias)
+    route_hit = bool(data.get("route")) and mentions_id(json.dumps(data["route"]), raw_id, alias)
     if len(keep) == len(turns) and not route_hit:
         return data
     counts["session_turns"] += len(turns) - len(keep)

@@ -43,6 +43,11 @@ class Slots:
     period: str | None = None  # "last 30 days", "this month"
     unknown_ids: list[str] = field(default_factory=list)  # ids the shop does not have
 
+    @property
+    def category(self) -> str | None:
+        """The first category named, if any."""
+        return self.categories[0] if self.categories else None
+
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], "")}
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.ranking import rank_text
 from assistant.service import ShelfwiseService
 from assistant.ui.charts import stacked_bars
 from assistant.ui.common import readable
@@ -43,19 +44,15 @@ def search_rows(service: ShelfwiseService, query: str, k: int) -> tuple[pd.DataF
     return _rows([search_placement(h, query) for h in hits], service.products)
 
 
-def _rank(p: dict[str, Any]) -> str:
-    return f"#{p['rank']}" if p["rank"] else "not shown"
-
-
 def compare_text(service: ShelfwiseService, mode: str, who: str, a: str, b: str) -> str:
     if mode == "query":
         c = service.compare(a, b, query=who)
         stages = ", ".join(f"{k}: {'ahead' if v else 'behind'}" for k, v in c["ahead_by_stage"].items() if v is not None)
         if c["a_above_b"]:
             where = f" from the {c['passes_at']} stage on" if c["passes_at"] else ""
-            head = f"**{a} ({_rank(c['a'])}) is above {b} ({_rank(c['b'])}){where}.**"
+            head = f"**{a} ({rank_text(c['a']['rank'])}) is above {b} ({rank_text(c['b']['rank'])}){where}.**"
         else:
-            head = f"**{a} ({_rank(c['a'])}) is below {b} ({_rank(c['b'])}).**"
+            head = f"**{a} ({rank_text(c['a']['rank'])}) is below {b} ({rank_text(c['b']['rank'])}).**"
         return f"{head}\n\nStage by stage for *{who}*: {stages}."
     out: dict[str, Any] = service.compare(a, b, user_id=who)
     lines = [f"| component | {a} | {b} | difference |", "|---|---|---|---|"]
@@ -64,7 +61,7 @@ def compare_text(service: ShelfwiseService, mode: str, who: str, a: str, b: str)
                      f"{out['b']['contributions'].get(name, 0):.4f} | {diff:+.4f} |")
     verdict = "above" if out["a_above_b"] else "below"
     rules = "".join(f"\n\n{i}: {'; '.join(p['rules'])}" for i, p in ((a, out["a"]), (b, out["b"])) if p["rules"])
-    return (f"**{a} ({_rank(out['a'])}) is {verdict} {b} ({_rank(out['b'])}) for {who}; "
+    return (f"**{a} ({rank_text(out['a']['rank'])}) is {verdict} {b} ({rank_text(out['b']['rank'])}) for {who}; "
             f"the deciding component is `{out['decisive_component']}`.**{rules}\n\n" + "\n".join(lines))
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from recsys_core.privacy.pseudonym import mentions_id
 from recsys_core.workspace import Workspace, append_durably, atomic_write_text
+from recsys_core.workspace.files import read_jsonl
 
 FIELDS = ("user_id", "item_id", "type", "timestamp")
 
@@ -44,17 +45,7 @@ class LiveEventLog:
 
     def read(self) -> list[dict[str, Any]]:
         """Every event, oldest first (a line cut by a crash mid-write is skipped)."""
-        if not self.path.is_file():
-            return []
-        rows = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(row, dict):
-                rows.append(row)
-        return rows
+        return read_jsonl(self.path)
 
     def __len__(self) -> int:
         return len(self.read())
@@ -79,5 +70,5 @@ def _involves(line: str, user_id: str) -> bool:
     try:
         row = json.loads(line)
     except ValueError:  # a line cut by a crash: drop it too if it still shows the id
-        return bool(re.search(rf"(?<![\w-]){re.escape(user_id)}(?![\w-])", line))
+        return mentions_id(line, user_id)
     return isinstance(row, dict) and str(row.get("user_id")) == user_id

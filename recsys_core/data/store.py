@@ -31,6 +31,7 @@ from recsys_core.data.frames import conform
 from recsys_core.data.schema import TABLES
 from recsys_core.data.shop import ShopData
 from recsys_core.errors import StoreError
+from recsys_core.privacy.pseudonym import mentions_id
 from recsys_core.workspace import Workspace, atomic_write_json, atomic_write_text, fsync_dir
 from recsys_core.workspace.files import fsync_file
 
@@ -217,17 +218,13 @@ class UserRows:
         return self.events + self.user_rows + self.quality_issues + self.older_versions
 
 
-def _names(text: object, user_id: str) -> bool:
-    return bool(re.search(rf"(?<![\w-]){re.escape(user_id)}(?![\w-])", str(text)))
-
-
 def _user_hits(frame: pd.DataFrame, user_id: str) -> pd.Series:
     return (frame["user_id"].astype("string") == user_id).fillna(False).astype(bool)
 
 
 def _issues_naming(report: dict[str, Any], user_id: str) -> list[Any]:
     return [
-        i for i in report.get("issues") or [] if _names(json.dumps(i, default=str), user_id)
+        i for i in report.get("issues") or [] if mentions_id(json.dumps(i, default=str), user_id)
     ]
 
 
@@ -248,7 +245,7 @@ def _versions_holding(root: Path, user_id: str, keep: str | None) -> list[Path]:
                 break
         else:
             report = path / "quality_report.json"
-            if report.is_file() and _names(report.read_text(encoding="utf-8", errors="replace"), user_id):
+            if report.is_file() and mentions_id(report.read_text(encoding="utf-8", errors="replace"), user_id):
                 found.append(path)
     return found
 

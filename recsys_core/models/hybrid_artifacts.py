@@ -90,14 +90,19 @@ def save_hybrid(model: HybridRecommender, folder: str | os.PathLike[str]) -> Pat
     return save_bundle(folder, kind=KIND, config=config, tensors=tensors)
 
 
+def saved_hybrid_config(config: dict[str, Any]) -> HybridConfig:
+    """The :class:`HybridConfig` a bundle written by :func:`save_hybrid` was trained with
+    (KeyError/TypeError when the bundle's config lacks it)."""
+    hc = config["hybrid"]
+    return HybridConfig(components=tuple(hc["components"]), params=hc["params"], weight_users=hc["weight_users"],
+                        pool_per_component=hc["pool_per_component"], seed=hc["seed"])
+
+
 def load_hybrid(folder: str | os.PathLike[str]) -> HybridRecommender:
     """Read a model written by :func:`save_hybrid`; ``ArtifactError`` if it does not fit."""
     config, tensors = load_bundle(folder, kind=KIND)
     try:
-        hc = config["hybrid"]
-        model = HybridRecommender(config=HybridConfig(
-            components=tuple(hc["components"]), params=hc["params"], weight_users=hc["weight_users"],
-            pool_per_component=hc["pool_per_component"], seed=hc["seed"]))
+        model = HybridRecommender(config=saved_hybrid_config(config))
         items = IdMap(config["items"], kind="item")
         users = IdMap(config["users"], kind="user")
         lengths = tensors["histories/lengths"]

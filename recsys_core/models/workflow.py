@@ -154,16 +154,14 @@ def model_version(workspace: str | os.PathLike[str]) -> str | None:
 def saved_config(workspace: str | os.PathLike[str]) -> HybridConfig:
     """The configuration the workspace's recommender was trained with."""
     from recsys_core.errors import ArtifactError
+    from recsys_core.models.hybrid_artifacts import saved_hybrid_config
 
     ws = Workspace(workspace)
     saved = _saved(ws.root)
     try:
         if saved is None:
             raise KeyError("no model")
-        hc = saved["hybrid"]
-        return HybridConfig(components=tuple(hc["components"]), params=hc["params"],
-                            weight_users=hc["weight_users"], pool_per_component=hc["pool_per_component"],
-                            seed=hc["seed"])
+        return saved_hybrid_config(saved)
     except (KeyError, TypeError) as exc:
         raise ArtifactError(f"{ws.model_dir} has no usable training settings ({exc!r}); run "
                             f"`shelfwise train --workspace {ws.root}`") from exc

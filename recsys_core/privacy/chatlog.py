@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from recsys_core.privacy.pseudonym import Pseudonymizer
+from recsys_core.privacy.pseudonym import Pseudonymizer, id_pattern, mentions_id
 from recsys_core.privacy.redact import redact
 from recsys_core.workspace import Workspace, append_durably, atomic_write_text
+from recsys_core.workspace.files import read_jsonl
 
 log = logging.getLogger("shelfwise.chat")
 
@@ -26,7 +26,7 @@ log = logging.getLogger("shelfwise.chat")
 def replace_ids(text: str, ids: dict[str, str]) -> str:
     """``text`` with each raw id (a whole word) replaced by its pseudonym."""
     for raw, alias in ids.items():
-        text = re.sub(rf"(?<![\w-]){re.escape(raw)}(?![\w-])", alias, text)
+        text = id_pattern(raw).sub(alias, text)
     return text
 
 
@@ -73,15 +73,8 @@ class ChatLog:
         return row
 
     def read(self) -> list[dict[str, Any]]:
-        if not self.path.is_file():
-            return []
-        rows = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
-                continue  # a line cut by a crash mid-write
-        return rows
+        """Every logged turn, oldest first (a line cut by a crash mid-write is skipped)."""
+        return read_jsonl(self.path)
 
     def remove_user(self, alias: str, raw_id: str | None = None) -> int:
         """Drop every line involving pseudonym ``alias`` (or, in old lines, naming ``raw_id``);
@@ -111,6 +104,6 @@ def _involves(line: str, alias: str, raw_id: str | None) -> bool:
         row = None
     if isinstance(row, dict) and alias in (row.get("users") or []):
         return True
-    if raw_id and re.search(rf"(?<![\w-]){re.escape(raw_id)}(?![\w-])", line):
+    if mentions_id(line, raw_id):
         return True
     return alias in line

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -91,3 +92,13 @@ def audit_digest(workspace: str | os.PathLike[str], user_id: object) -> str:
     lets a second ``forget-user`` see that the user was already forgotten."""
     message = AUDIT_PURPOSE + str(user_id).encode("utf-8")
     return "a_" + hmac.new(workspace_key(workspace), message, hashlib.sha256).hexdigest()[:24]
+
+
+def id_pattern(raw_id: str) -> re.Pattern[str]:
+    """``raw_id`` as a whole token (not inside a longer id: U0001 never matches U00017)."""
+    return re.compile(rf"(?<![\w-]){re.escape(raw_id)}(?![\w-])")
+
+
+def mentions_id(text: object, *ids: str | None) -> bool:
+    """True when ``text`` names any of ``ids`` as a whole token."""
+    return any(id_pattern(i).search(str(text)) for i in ids if i)

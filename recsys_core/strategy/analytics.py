@@ -9,7 +9,6 @@ from typing import Any
 import pandas as pd
 
 from recsys_core.data.shop import ShopData
-from recsys_core.strategy.clickmodel import logged_lists
 from recsys_core.strategy.errors import InsufficientDataError
 from recsys_core.strategy.exposure import exposure_audit
 from recsys_core.strategy.inventory import inventory_signals
@@ -36,13 +35,11 @@ def records(frame: pd.DataFrame, limit: int | None = None) -> list[dict[str, Any
 
 def logged_exposure(shop: ShopData, k: int = 10) -> dict[str, Any]:
     """Exposure audit of the lists the shop actually showed (logged impressions)."""
-    from recsys_core.strategy.whatif import split_lists
+    from recsys_core.strategy.whatif import shown_lists
 
-    lists = logged_lists(shop.events)
-    if lists.empty:
+    shown = shown_lists(shop.events)
+    if not shown:
         return {"skipped": "no impressions with positions in the log"}
-    lists = split_lists(lists)
-    shown = lists.groupby("list_id")["item_id"].apply(list).tolist()
     audit = exposure_audit(shown, shop.products, k=k)
     return {"lists": audit["lists"], "k": k, "gini_items": round(float(audit["gini_items"]), 4),  # type: ignore[arg-type]
             "never_shown_share": round(float(audit["never_shown_share"]), 4),  # type: ignore[arg-type]

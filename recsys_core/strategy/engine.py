@@ -9,8 +9,10 @@ and the defaults of the functions it calls, nowhere else.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -82,14 +84,11 @@ class StrategyEngine:
     def replay_setup(self) -> ReplaySetup:
         return prepare_replay(self.shop, days=REPLAY_DAYS)
 
-    def user_segments(self) -> dict[str, str]:
-        """user id -> segment name (empty without a segment model)."""
-        if "_user_segments" not in self.__dict__:
-            model = self.segments
-            names = {s.segment_id: s.name for s in model.segments_} if model is not None else {}
-            self.__dict__["_user_segments"] = ({str(u): names[int(k)] for u, k in model.labels().items()}
-                                               if model is not None else {})
-        return dict(self.__dict__["_user_segments"])
+    @cached_property
+    def user_segments(self) -> Mapping[str, str]:
+        """user id -> segment name (empty without a segment model); read-only."""
+        model = self.segments
+        return MappingProxyType(model.segment_names() if model is not None else {})
 
     # ---- questions ---------------------------------------------------------------------------
     def profile(self, user_id: str) -> dict[str, Any]:
@@ -112,7 +111,7 @@ class StrategyEngine:
         rules = [*change.rules.rules, *(baseline.rules.rules if baseline else ())]
         scoped = any(r.scope.segments for r in rules)  # fit segments only when a rule needs them
         return replay(self.shop, change, baseline=baseline, setup=self.replay_setup,
-                      user_segments=self.user_segments() if scoped else None, n_boot=n_boot, seed=seed)
+                      user_segments=self.user_segments if scoped else None, n_boot=n_boot, seed=seed)
 
     def exposure(self, *, category: str | None = None, product_type: str | None = None, k: int = 10,
                  days: int = EXPOSURE_DAYS) -> dict[str, Any]:
@@ -132,17 +131,12 @@ class StrategyEngine:
         return {**audit, "items_in_scope": len(scope), "days": days}
 
     def _recent_lists(self, days: int) -> list[list[str]]:
-        from recsys_core.strategy.clickmodel import logged_lists
-        from recsys_core.strategy.whatif import split_lists
+        from recsys_core.strategy.whatif import shown_lists
 
         cache: dict[int, list[list[str]]] = self.__dict__.setdefault("_lists", {})
         if days not in cache:
             ev = self.shop.events
-            recent = ev[ev["timestamp"] >= ev["timestamp"].max() - pd.Timedelta(days=days)]
-            lists = logged_lists(recent)
-            frame = split_lists(lists) if not lists.empty else lists
-            cache[days] = ([g["item_id"].astype(str).tolist() for _, g in frame.groupby("list_id", sort=False)]
-                           if not frame.empty else [])
+            cache[days] = shown_lists(ev[ev["timestamp"] >= ev["timestamp"].max() - pd.Timedelta(days=days)])
         return cache[days]
 
     def proposals(self) -> list[dict[str, Any]]:

@@ -156,8 +156,7 @@ def propose(shop: ShopData, *, days: int = 30, max_per_kind: int = 2, n_boot: in
     if segments is None and len(shop.users) >= 100:
         segments = SegmentModel().fit(shop)
     if segments is not None:
-        names = {s.segment_id: s.name for s in segments.segments_}
-        user_segments = {u: names[int(k)] for u, k in segments.labels().items()}
+        user_segments = segments.segment_names()
         candidates += segment_candidates(segments, today, max_per_kind)
     setup = prepare_replay(shop, days=days)
     held = shop.events[shop.events["timestamp"] > setup.cut]

@@ -248,6 +248,7 @@ def apply_rules(ranked: Sequence[tuple[str, float]], rules: RuleSet, context: Ru
     for rule in (r for r in live if r.action == "filter"):
         for item in [i for i in scores if lookup.matches(i, rule.target)]:
             removed.append(item)
+            note(item, rule, scores[item], scores[item], "removed from the results", "")
             del scores[item]
     for rule in (r for r in live if r.action in ("boost", "bury")):
         hits = [i for i in scores if lookup.matches(i, rule.target)]

@@ -187,6 +187,12 @@ class SegmentModel:
         self._check()
         return self.labels_
 
+    def segment_names(self) -> dict[str, str]:
+        """user_id -> the name of their segment (users with any interaction)."""
+        self._check()
+        names = {s.segment_id: s.name for s in self.segments_}
+        return {str(u): names[int(k)] for u, k in self.labels_.items()}
+
     def profile(self, shop: ShopData, user_id: str) -> dict[str, object]:
         """Segment, favourite categories and brands, price band, recency and RFM of one user."""
         self._check()

@@ -114,6 +114,14 @@ def split_lists(lists: pd.DataFrame) -> pd.DataFrame:
     return lists
 
 
+def shown_lists(events: pd.DataFrame) -> list[list[str]]:
+    """Every list the log shows (item ids in shown order), from its positioned impressions."""
+    lists = logged_lists(events)
+    if lists.empty:
+        return []
+    return [g["item_id"].astype(str).tolist() for _, g in split_lists(lists).groupby("list_id", sort=False)]
+
+
 def _apply(change: Change, ranked: list[tuple[str, float]], ctx: RuleContext, lookup: ProductLookup,
            facts: ItemFacts | None, k: int) -> list[str]:
     if change.rules.rules:

@@ -94,6 +94,23 @@ def atomic_write_json(path: PathLike, data: Any, *, mode: int | None = None, **j
     return atomic_write_text(path, json.dumps(data, **json_kwargs) + "\n", mode=mode)
 
 
+def read_jsonl(path: PathLike) -> list[dict[str, Any]]:
+    """The objects of a JSON Lines file, in order; a line cut by a crash mid-write (or anything
+    that is not an object) is skipped, so one bad line never hides the rest."""
+    target = Path(path)
+    if not target.is_file():
+        return []
+    rows = []
+    for line in target.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
 def append_durably(path: PathLike, text: str) -> None:
     """Append ``text`` to ``path`` and fsync it (callers hold the file's lock)."""
     target = Path(path)

@@ -10,6 +10,7 @@ from assistant.agent.tools.recommend_for_user import MODEL
 from assistant.agent.tools.registry import Plan, Tool, register
 from assistant.agent.tools.render import components, fmt
 from assistant.agent.tools.result import ToolResult, product_brief
+from assistant.ranking import rank_text
 from recsys_core.errors import UnknownIdError
 
 
@@ -18,10 +19,6 @@ class Args(BaseModel):
     item_b: str = Field(description="the second product id")
     user_id: str | None = Field(default=None, description="compare in this user's recommendations")
     query: str | None = Field(default=None, description="or in the results for this search")
-
-
-def _rank(p: dict[str, Any]) -> str:
-    return "not shown" if not p["rank"] else f"#{p['rank']}"
 
 
 def run(service: Any, item_a: str, item_b: str, user_id: str | None = None, query: str | None = None) -> ToolResult:
@@ -47,7 +44,7 @@ def run(service: Any, item_a: str, item_b: str, user_id: str | None = None, quer
 
 def template(f: dict[str, Any]) -> str:
     a, b = f["item_a"], f["item_b"]
-    ranks = f"{a} {_rank({'rank': f['rank_a']})}, {b} {_rank({'rank': f['rank_b']})}"
+    ranks = f"{a} {rank_text(f['rank_a'])}, {b} {rank_text(f['rank_b'])}"
     if "query" in f and "user_id" not in f:
         if f["a_above_b"]:
             stage = f" from the {f['passes_at']} stage on" if f["passes_at"] else ""
@@ -56,8 +53,8 @@ def template(f: dict[str, Any]) -> str:
             f"{k} {'ahead' if v else 'behind'}" for k, v in f["ahead_by_stage"].items() if v is not None) + "."
     side = "above" if f["a_above_b"] else "not above"
     rules = "".join(f" {i}: {'; '.join(r)}." for i, r in ((a, f.get("rules_a")), (b, f.get("rules_b"))) if r)
-    return (f"For {f['user_id']}, {a} ({_rank({'rank': f['rank_a']})}, score {fmt(f['score_a'])}) is {side} {b} "
-            f"({_rank({'rank': f['rank_b']})}, score {fmt(f['score_b'])}); component differences: "
+    return (f"For {f['user_id']}, {a} ({rank_text(f['rank_a'])}, score {fmt(f['score_a'])}) is {side} {b} "
+            f"({rank_text(f['rank_b'])}, score {fmt(f['score_b'])}); component differences: "
             f"{components(f['component_difference'])}; decisive: {f['decisive_component']}.{rules}")
 
 

@@ -37,7 +37,7 @@ def template(f: dict[str, Any]) -> str:
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
-    return Plan("exposure_audit", {"category": slots.categories[0] if slots.categories else None,
+    return Plan("exposure_audit", {"category": slots.category,
                                    "product_type": slots.product_type, "k": slots.k or 10})
 
 

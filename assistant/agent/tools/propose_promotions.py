@@ -64,7 +64,7 @@ def template(f: dict[str, Any]) -> str:
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
-    return Plan("propose_promotions", {"category": slots.categories[0] if slots.categories else None})
+    return Plan("propose_promotions", {"category": slots.category})
 
 
 TOOL = register(Tool(

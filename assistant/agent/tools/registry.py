@@ -131,7 +131,7 @@ def registered_tools() -> dict[str, Tool]:
 
 
 def get_tool(name: str) -> Tool:
-    found = registered_tools().get(name)
+    found = TOOLS.get(name) if _loaded else registered_tools().get(name)
     if found is None:
         raise ShelfwiseError(f"unknown tool {name!r}; registered: {', '.join(registered_tools())}")
     return found

@@ -50,7 +50,7 @@ def template(f: dict[str, Any]) -> str:
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
-    return Plan("trend_report", {"category": slots.categories[0] if slots.categories else None})
+    return Plan("trend_report", {"category": slots.category})
 
 
 TOOL = register(Tool(

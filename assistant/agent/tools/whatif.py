@@ -63,7 +63,7 @@ def plan(slots: Any, question: str, user: str | None) -> Plan:
     if not (slots.brands or slots.categories or slots.item_ids):
         return Plan(None, ask="Boost which brand, category or item?")
     return Plan("whatif", {"percent": slots.percent, "brand": slots.brands[0] if slots.brands else None,
-                           "category": None if slots.brands else (slots.categories[0] if slots.categories else None),
+                           "category": None if slots.brands else slots.category,
                            "item_id": None if (slots.brands or slots.categories) else slots.item_ids[0]})
 
 
