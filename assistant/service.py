@@ -351,8 +351,10 @@ class ShelfwiseService:
         return ranking.compare(*self.explain_many(user_id, [a, b]), context={"user_id": user_id})
 
     # ---- the assistant -----------------------------------------------------------------------
-    def ask(self, question: str, *, user: str | None = None, session: str = "default") -> Any:
-        return self.assistant.ask(question, user=user, session=session)
+    def ask(self, question: str, *, user: str | None = None, session: str = "default",
+            intent: str | None = None) -> Any:
+        """The assistant's answer; ``intent`` is a reading picked from a clarifying question's options."""
+        return self.assistant.ask(question, user=user, session=session, intent=intent)
 
     def stream(self, question: str, *, user: str | None = None, session: str = "default") -> Iterator[str]:
         return self.assistant.stream(question, user=user, session=session)

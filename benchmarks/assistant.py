@@ -49,25 +49,27 @@ def _workspace(given: str | None) -> Path:
 
 def tune(svc: ShelfwiseService) -> dict[str, Any]:
     """Fit the knowledge base's answer-or-decline model on the dev policy questions: a logistic
-    regression over retrieval features, target "the best chunk is from a right document" (a near
-    miss, or a question whose best chunk is the wrong document, should be declined); the cut is
-    the middle of the dev-accuracy plateau. Writes retrieval/kb_decline.json. The test half is
+    regression over retrieval features, target "the knowledge base answers this" (near misses are
+    the negatives; declining an answerable question whose best chunk is the wrong document would
+    be a false decline all the same); the cut is the middle of the dev-accuracy plateau. Writes retrieval/kb_decline.json. The test half is
     never read."""
     from sklearn.linear_model import LogisticRegression
 
-    from assistant.agent.glossary import with_hints
+    from assistant.agent.glossary import english_form
     from retrieval.knowledge import FEATURES, DeclineModel
 
     kb = svc.knowledge_base
     cases = [c for c in load_cases("dev") if c.tool == "kb_answer"]
     rows, ys = [], []
+    hits = 0
     for c in cases:
-        reply = kb.answer(with_hints(c.q), k=3)
+        reply = kb.answer(english_form(c.q), k=3)
         top = reply.passages[0].doc_id if reply.passages else None
         docs = c.expect.get("doc") or []
         docs = docs if isinstance(docs, list) else [docs]
         rows.append([reply.features[f] for f in FEATURES])
-        ys.append(int(not c.expect.get("decline") and top in docs))
+        ys.append(int(not c.expect.get("decline")))
+        hits += int(not c.expect.get("decline") and top in docs)
     x = np.array(rows, dtype=float)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, ys)
@@ -82,9 +84,10 @@ def tune(svc: ShelfwiseService) -> dict[str, Any]:
                           mean={f: round(float(m), 5) for f, m in zip(FEATURES, mean, strict=True)},
                           scale={f: round(float(v), 5) for f, v in zip(FEATURES, scale, strict=True)},
                           fitted_on=f"dev half of benchmarks/eval/assistant-dev.yaml: {len(cases)} kb questions, "
-                                    f"{int(y.sum())} answerable from the top chunk")
+                                    f"{int(y.sum())} answerable ({hits} with a right document first)")
     fitted.save()
-    print(f"decline model on {len(cases)} dev questions ({int(y.sum())} answerable): dev accuracy {top_acc:.3f}, "
+    print(f"decline model on {len(cases)} dev questions ({int(y.sum())} answerable, {hits} with a right document "
+          f"first): dev accuracy {top_acc:.3f}, "
           f"plateau {plateau[0]:.2f}..{plateau[-1]:.2f}, threshold {threshold:.2f}")
     print("coefficients:", fitted.coef)
     return {"accuracy": top_acc, "threshold": threshold, "coef": fitted.coef}

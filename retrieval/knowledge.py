@@ -5,17 +5,22 @@
 Chroma KB collection when it holds that chunk's current text (else embeds it with the same
 model and text), and indexes the chunks with :class:`~retrieval.search.HybridSearcher`.
 
-A question is answerable only when the best chunk is close enough: its cosine similarity to the
-question, and its coverage of the question — the IDF-weighted share of the question's words the
-chunk holds, which catches a question about something the policies never mention ("same-day
-drone delivery") that still lands near a real chunk through a common word ("delivery"). Both
-thresholds and the fusion weight are chosen on the dev half of the assistant's evaluation set
-(``benchmarks/assistant.py --tune``), never on its test half.
+:meth:`KnowledgeBase.answer` answers extractively — the sentences of the best chunk that are
+closest to the question — or declines. Whether to answer is a calibrated probability: a logistic
+model over retrieval features (:data:`FEATURES`: the best chunk's similarity and coverage, its
+margin over the runner-up, the best sentence's similarity, the share of the question's words the
+knowledge base never uses, ...), fitted on the dev half of the assistant's evaluation set by
+``benchmarks/assistant.py --tune`` and stored in ``kb_decline.json`` next to this module. A
+question about something the policies never mention ("same-day drone delivery") lands near a
+real chunk through a common word ("delivery") but leaves its rarest words uncovered.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import math
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +29,16 @@ import pandas as pd
 
 from retrieval.tokenizer import QUESTION_STOPWORDS
 
-# chosen on the dev half of benchmarks/assistant_eval.yaml (benchmarks/assistant.py --tune): dense
-# weights 0.75 and 1.0 both decide every dev case right (0.50: 0.913, 0.25: 0.870); 0.75 keeps BM25
-# in the ranking. At 0.75 the similarity plateau is 0.48..0.60 and the coverage plateau 0.00..0.18.
+# dense weight of the chunk ranking (chosen on dev, benchmarks/assistant.py --tune)
 DENSE_WEIGHT = 0.75
+# used only when no fitted decline model is found (kb_decline.json missing): the earlier hand-set cut
 MIN_SIMILARITY = 0.54
 MIN_COVERAGE = 0.10
+DECLINE_MODEL = Path(__file__).with_name("kb_decline.json")
+FEATURES = ("similarity", "coverage", "margin", "sentence_similarity", "unknown_share", "matched_share",
+            "same_doc", "dense_z", "bm25_top", "weakest_word", "mean_word")
+_WORDS = re.compile(r"[a-z][a-z0-9'-]{2,}")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 TITLE_WEIGHT = 0.3  # BM25 weight of a chunk's "document — heading" line against its body (1.0)
 
 
@@ -47,6 +56,62 @@ class Passage:
     matched: tuple[str, ...] = ()  # question words the chunk holds
     position: int = 0
     score: float = 0.0  # fused BM25 + dense score (the ranking)
+    row: int = -1  # the chunk's row in the index
+
+
+@dataclass
+class DeclineModel:
+    """P(answerable) = sigmoid(intercept + coef . features); answer when it reaches ``threshold``."""
+
+    coef: dict[str, float]
+    intercept: float
+    threshold: float = 0.5
+    mean: dict[str, float] = field(default_factory=dict)  # features are standardised first
+    scale: dict[str, float] = field(default_factory=dict)
+    fitted_on: str = ""
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.intercept
+        for name, w in self.coef.items():
+            x = (features.get(name, 0.0) - self.mean.get(name, 0.0)) / (self.scale.get(name, 1.0) or 1.0)
+            z += w * x
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    @classmethod
+    def load(cls, path: str | Path = DECLINE_MODEL) -> DeclineModel | None:
+        p = Path(path)
+        if not p.exists():
+            return None
+        raw = json.loads(p.read_text(encoding="utf-8"))
+        return cls(coef=dict(raw["coef"]), intercept=float(raw["intercept"]), threshold=float(raw["threshold"]),
+                   mean=dict(raw.get("mean", {})), scale=dict(raw.get("scale", {})), fitted_on=str(raw.get("fitted_on", "")))
+
+    def save(self, path: str | Path = DECLINE_MODEL) -> None:
+        Path(path).write_text(json.dumps({"features": list(self.coef), "coef": self.coef, "intercept": self.intercept,
+                                          "threshold": self.threshold, "mean": self.mean, "scale": self.scale,
+                                          "fitted_on": self.fitted_on}, indent=1) + "\n", encoding="utf-8")
+
+
+@dataclass
+class KbReply:
+    """An extractive answer: the passages found, the sentences quoted from the best one, the
+    probability that the knowledge base answers the question, and the decision."""
+
+    passages: list[Passage]
+    sentences: list[str]
+    probability: float
+    answerable: bool
+    features: dict[str, float]
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of a chunk body (markdown list items count as sentences)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.strip().lstrip("-*• ").strip()
+        if line and not line.startswith("#"):
+            out.extend(s.strip() for s in _SENTENCE.split(line) if s.strip())
+    return out
 
 
 def body_text(chunk_text: str) -> str:
@@ -60,7 +125,8 @@ class KnowledgeBase:
 
     def __init__(self, *, min_similarity: float = MIN_SIMILARITY, min_coverage: float = MIN_COVERAGE,
                  dense_weight: float = DENSE_WEIGHT, title_weight: float = TITLE_WEIGHT,
-                 cache_dir: str | Path | None = None):
+                 cache_dir: str | Path | None = None, decline_model: DeclineModel | None | str = "default"):
+        self.decline_model = DeclineModel.load() if decline_model == "default" else decline_model
         self.min_similarity = min_similarity
         self.min_coverage = min_coverage
         self.dense_weight = dense_weight
@@ -103,7 +169,109 @@ class KnowledgeBase:
                                         stopwords=QUESTION_STOPWORDS)
         if docs:
             self.searcher_.fit(frame, embeddings=vectors, show_progress=False)
+        self._fit_words(docs)
+        self.sentences_ = [sentences_of(body_text(d.text)) for d in docs]
+        flat = [s for sents in self.sentences_ for s in sents]
+        self.sentence_vectors_: list[np.ndarray] = []
+        if flat:
+            from retrieval.embedding import embed_texts
+
+            vecs = embed_texts(flat, cache_dir=self.cache_dir, show_progress=False)
+            start = 0
+            for sents in self.sentences_:
+                self.sentence_vectors_.append(vecs[start:start + len(sents)])
+                start += len(sents)
         return self
+
+    def _content_words(self, text: str) -> list[str]:
+        return [w for w in dict.fromkeys(_WORDS.findall(text.lower())) if w not in QUESTION_STOPWORDS]
+
+    def _fit_words(self, docs: list[Any]) -> None:
+        """Each chunk's content words, and a vector per word (for how near a question's words
+        come to a chunk's: "amex" is near "american express", "bitcoin" near nothing there)."""
+        from retrieval.embedding import embed_texts
+
+        self.chunk_words_ = [self._content_words(d.text) for d in docs]
+        vocab = sorted({w for ws in self.chunk_words_ for w in ws})
+        self.vocab_ = {w: i for i, w in enumerate(vocab)}
+        self.word_vectors_ = (embed_texts(vocab, cache_dir=self.cache_dir, show_progress=False) if vocab
+                              else np.zeros((0, 384), dtype=np.float32))
+
+    def word_alignment(self, question: str, row: int) -> tuple[float, float]:
+        """(weakest, mean) over the question's content words of the best cosine similarity to a
+        word of chunk ``row``: one question word unrelated to anything in the chunk pulls the
+        weakest link down."""
+        from retrieval.embedding import embed_texts
+
+        q = self._content_words(question)
+        chunk = [self.vocab_[w] for w in self.chunk_words_[row] if w in self.vocab_] if row >= 0 else []
+        if not q or not chunk:
+            return 0.0, 0.0
+        qv = embed_texts(q, cache_dir=self.cache_dir, show_progress=False)
+        best = (qv @ self.word_vectors_[chunk].T).max(axis=1)
+        return float(best.min()), float(best.mean())
+
+    def features(self, question: str, passages: list[Passage], query_vector: np.ndarray | None = None) -> dict[str, float]:
+        """The retrieval features the decline model reads (see :data:`FEATURES`)."""
+        if not passages:
+            return dict.fromkeys(FEATURES, 0.0)
+        best = passages[0]
+        second = passages[1] if len(passages) > 1 else None
+        tokens = self.searcher_.bm25_.analyse(question).tokens
+        bm = self.searcher_.bm25_
+        bm.coverage(tokens, best.row)  # builds document frequencies on first use
+        n = bm.n_docs_
+        weights = {t: math.log((n + 1) / (bm.df_.get(t, 0) + 0.5)) for t in set(tokens) if t}
+        total = sum(weights.values()) or 1.0
+        unknown = sum(w for t, w in weights.items() if bm.df_.get(t, 0) == 0) / total
+        sent_sim = 0.0
+        if query_vector is not None and best.row < len(self.sentence_vectors_) and len(self.sentence_vectors_[best.row]):
+            sent_sim = float(np.max(self.sentence_vectors_[best.row] @ query_vector))
+        dense_z = bm25_top = 0.0
+        if query_vector is not None and len(self.vectors_) > 1:
+            sims = self.vectors_ @ query_vector
+            dense_z = float((sims.max() - sims.mean()) / (sims.std() + 1e-9))  # how much the best chunk stands out
+        if tokens:
+            scores = bm.scores(tokens)
+            bm25_top = float(scores.max() / (scores.max() + scores.mean() + 1e-9)) if scores.max() > 0 else 0.0
+        weakest, mean_word = self.word_alignment(question, best.row)
+        return {"weakest_word": weakest, "mean_word": mean_word, "dense_z": dense_z, "bm25_top": bm25_top, "similarity": best.similarity, "coverage": best.coverage,
+                "margin": best.similarity - (second.similarity if second else 0.0),
+                "sentence_similarity": sent_sim, "unknown_share": unknown,
+                "matched_share": len(best.matched) / max(1, len(set(tokens))),
+                "same_doc": float(second is not None and second.doc_id == best.doc_id)}
+
+    def answer(self, question: str, *, k: int = 3, max_sentences: int = 3) -> KbReply:
+        """The sentences of the best chunk that answer ``question`` (in the chunk's order), or a
+        decline when the decline model's probability is below its threshold."""
+        from retrieval.embedding import embed_query
+
+        passages = self.retrieve(question, k=k)
+        if not passages:
+            return KbReply([], [], 0.0, False, dict.fromkeys(FEATURES, 0.0))
+        qv = np.asarray(embed_query(question), dtype=np.float32)
+        feats = self.features(question, passages, qv)
+        if self.decline_model is not None:
+            prob = self.decline_model.probability(feats)
+            ok = prob >= self.decline_model.threshold and bool(passages[0].matched or feats["similarity"] > 0.6)
+        else:
+            ok = self.answerable(passages)
+            prob = float(ok)
+        best = passages[0]
+        sents = self.sentences_[best.row] if best.row < len(self.sentences_) else []
+        chosen: list[str] = []
+        if sents and len(sents) <= max_sentences:
+            chosen = list(sents)  # a short section is quoted whole
+        elif sents:
+            sims = self.sentence_vectors_[best.row] @ qv
+            tokens = set(self.searcher_.bm25_.analyse(question).tokens)
+            overlap = np.array([len(tokens & set(self.searcher_.bm25_.analyse(s).tokens)) / max(1, len(tokens))
+                                for s in sents])
+            score = sims + 0.5 * overlap
+            top = sorted(np.argsort(-score)[:max_sentences].tolist())
+            keep = [i for i in top if score[i] >= score.max() - 0.25]
+            chosen = [sents[i] for i in keep]
+        return KbReply(passages, chosen, round(prob, 4), ok, {k: round(v, 4) for k, v in feats.items()})
 
     def retrieve(self, question: str, k: int = 3) -> list[Passage]:
         """The ``k`` best chunks for ``question``, best first."""
@@ -121,7 +289,8 @@ class KnowledgeBase:
                 heading=str(doc.metadata.get("heading", "")), text=body_text(doc.text),
                 similarity=float(t.dense_similarity or 0.0) if t else 0.0,
                 coverage=self.searcher_.bm25_.coverage(tokens, row),
-                matched=tuple(t.matched_terms) if t else (), position=int(doc.metadata["position"]), score=h.score))
+                matched=tuple(t.matched_terms) if t else (), position=int(doc.metadata["position"]), score=h.score,
+                row=row))
         return out
 
     def answerable(self, passages: list[Passage]) -> bool:

@@ -73,8 +73,14 @@ def test_the_chat_answers_from_the_same_ranking(world: dict[str, Any]) -> None:
     why = service.ask(f"why is {first} ranked for user {USER}", session="t1")
     assert why.facts["rank"] == 1 and why.facts["rules"] == ["boosted x4 by rule boostx"]
     assert "#1 (#7 before the rules)" in why.answer and "boosted x4 by rule boostx" in why.answer
+    assert why.facts["drivers"][0]["component"] == "rule:boostx"  # the boost is the biggest part
+    assert "mainly because it is boosted x4 by rule boostx (rule boostx, " in why.answer
     vs = service.ask(f"why is {third} above {first} for user {USER}", session="t2")
     assert (vs.facts["rank_a"], vs.facts["rank_b"], vs.facts["a_above_b"]) == (3, 1, False)
+    assert vs.answer.startswith(f"Actually {first} ranks above {third} for {USER}: #1 vs #3")
+    dropped = service.ask(f"why is {world['before'][2]} ranked for user {USER}", session="t4")
+    assert dropped.facts["recommended"] is False
+    assert dropped.answer.endswith(f"is not recommended to {USER}: filtered out by rule drop-one.")
     listed = service.ask(f"recommend 10 items for user {USER}", session="t3").facts["results"]
     assert [r["item_id"] for r in listed[:5]] == [r["item_id"] for r in shown[:5]]
 

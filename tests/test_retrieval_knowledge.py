@@ -90,3 +90,29 @@ def test_vectors_come_from_the_chroma_index_and_stale_chunks_are_re_embedded(tmp
     ingest(write_tables(tmp_path / "in2", {**tables, "knowledge_base": changed}), ws)  # store changed, index not
     stale = open_knowledge_base(ws, load_store(ws).knowledge_base)
     assert stale.from_index_ < len(stale.docs_)  # the changed chunk is embedded afresh, not read stale
+
+
+def test_answer_quotes_the_sentences_of_the_best_chunk_or_declines(kb: KnowledgeBase) -> None:
+    """Extractive: the answer is sentences of the best chunk (a short section whole); whether to
+    answer is the decline model's calibrated probability against its threshold."""
+    from retrieval.knowledge import FEATURES, DeclineModel
+
+    kb.decline_model = DeclineModel(coef={"coverage": 4.0}, intercept=-2.0, threshold=0.5)
+    reply = kb.answer("is there a restocking fee for opened electronics?")
+    assert reply.answerable and reply.sentences == ["Opened electronics carry a 10% restocking fee."]
+    assert set(reply.features) == set(FEATURES) and 0.5 <= reply.probability <= 1.0
+    never = kb.answer("do you offer same-day drone delivery by helicopter")
+    assert not never.answerable and never.probability < 0.5
+    assert never.passages  # the nearest chunk is still reported (the facts panel shows it)
+
+
+def test_decline_model_round_trips_and_is_used_by_default(tmp_path: Path) -> None:
+    from retrieval.knowledge import DECLINE_MODEL, DeclineModel
+
+    m = DeclineModel(coef={"similarity": 2.0, "coverage": 1.0}, intercept=-1.0, threshold=0.4,
+                     mean={"similarity": 0.5}, scale={"similarity": 0.1}, fitted_on="unit test")
+    m.save(tmp_path / "m.json")
+    back = DeclineModel.load(tmp_path / "m.json")
+    assert back == m and DeclineModel.load(tmp_path / "missing.json") is None
+    assert back.probability({"similarity": 0.5, "coverage": 0.0}) == pytest.approx(1 / (1 + np.e))
+    assert DECLINE_MODEL.exists() and KnowledgeBase().decline_model == DeclineModel.load()

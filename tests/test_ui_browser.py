@@ -116,6 +116,40 @@ def test_chat_answers_with_a_citation(page: Any) -> None:
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
 
 
+def _ambiguous_product() -> tuple[str, str, list[str]]:
+    """A brand + product type that several items share (so the question needs a clarifying choice)."""
+    import json
+
+    from recsys_core.data import load_store
+
+    p = load_store(demo_workspace()).products
+    ptype = p["attributes"].map(lambda a: (json.loads(a) if isinstance(a, str) else a or {}).get("product_type"))
+    groups = p.assign(ptype=ptype).groupby(["brand", "ptype"]).item_id.apply(list)
+    (brand, kind), ids = next((k, v) for k, v in groups.items() if 2 <= len(v) <= 4)
+    return str(brand), str(kind), [str(i) for i in ids]
+
+
+def test_an_ambiguous_product_offers_buttons_and_a_click_answers(page: Any) -> None:
+    """"How much is the <brand> <type>?" fits several items: the assistant asks which, one button
+    per item; clicking one answers with that item's live price."""
+    brand, kind, ids = _ambiguous_product()
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#chat-input textarea").fill(f"how much is the {brand.lower()} {kind}?")
+    page.locator("#chat-send").click()
+    first = page.locator("#chat-option-0")
+    first.wait_for(state="visible")
+    label = first.inner_text()
+    assert label.split()[0] in ids and "Which one do you mean?" in page.locator("#chat-history").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat-clarify.png"), full_page=True)
+    first.click()
+    history = page.locator("#chat-history")
+    page.wait_for_function("() => document.querySelector('#chat-history').innerText.includes('in stock') || "
+                           "document.querySelector('#chat-history').innerText.includes('out of stock')")
+    assert "$" in history.inner_text().split("Which one do you mean?")[-1]
+    assert not page.locator("#chat-option-0").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "chat-clarify-answered.png"), full_page=True)
+
+
 def test_rank_explorer_shows_the_component_chart(page: Any) -> None:
     from playwright.sync_api import expect
 

@@ -18,7 +18,7 @@ from assistant.agent.guard import (
     strip_instructions,
 )
 from assistant.agent.memory import SessionMemory
-from assistant.agent.router import CHIT_CHAT, Route, route
+from assistant.agent.router import CHIT_CHAT, CLARIFY, LIST_TOOLS, Route, route, route_trace
 from assistant.agent.tools import CHIT_CHAT as CHIT_CHAT_REPLY
 from assistant.agent.tools import (
     DECLINE,
@@ -52,6 +52,9 @@ class Answer:
     guard: dict[str, Any] = field(default_factory=dict)
     slots: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    # a clarifying question's choices: {"label", "question", "intent"}; the UI shows them as buttons
+    options: list[dict[str, Any]] = field(default_factory=list)
+    route: dict[str, Any] = field(default_factory=dict)  # the routing decision (readings, confidence)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,8 +79,9 @@ class Assistant:
         self.prompt = prompt or load_prompt("answer")
 
     # ---- routing and tools -------------------------------------------------------------
-    def _route(self, question: str, session: str) -> Route:
-        return route(question, self.service.lexicon, self.memory.last_route(session))
+    def _route(self, question: str, session: str, forced: str | None = None, user: str | None = None) -> Route:
+        return route(question, self.service.lexicon, self.memory.last_route(session), forced=forced,
+                     default_user=user)
 
     def _llm_tool_choice(self, question: str) -> tuple[str, dict[str, Any]] | None:
         if not (self.tool_calling and self.llm is not None and hasattr(self.llm, "bind_tools")):
@@ -126,27 +130,42 @@ class Assistant:
         source = _SOURCE.search(template)
         return (f"{text} {source.group(0)}" if source else text), "llm", guard
 
-    def ask(self, question: str, *, user: str | None = None, session: str = "default") -> Answer:
-        """Answer one question; ``user`` is the default user id when the question names none."""
+    def ask(self, question: str, *, user: str | None = None, session: str = "default",
+            intent: str | None = None) -> Answer:
+        """Answer one question; ``user`` is the default user id when the question names none;
+        ``intent`` is the reading the user picked from a clarifying question's options."""
         start = time.perf_counter()
         question, _ = strip_instructions(question) if _looks_injected(question) else (question, 0)
-        r = self._route(question, session)
+        if intent is not None and intent not in registered_tools():
+            raise ShelfwiseError(f"unknown intent {intent!r}; choose one of {', '.join(registered_tools())}")
         lex = self.service.lexicon
         if user and user.isdigit():  # --user 17 means the shop's U00017
             user = lex.user_id(user)
+        r = self._route(question, session, intent, user)
         if user and not r.slots.user_id and user in lex.user_ids:
             r.slots.user_id = user
-        picked = self._llm_tool_choice(question)
+        picked = self._llm_tool_choice(question) if intent is None else None
         plan = get_tool(r.intent).plan(r.slots, question, user) if r.intent in registered_tools() else Plan(None)
+        options: list[dict[str, Any]] = []
+        if r.slots.ambiguous_items and not r.slots.item_ids and r.intent in _NEEDS_ITEM and not picked:
+            plan, options = self._which_item(question, r)
+        elif r.intent == CLARIFY:
+            plan, options = _which_reading(question, r)
         tool, args = picked if picked else (plan.tool, plan.args)
+        if tool == "kb_answer" and r.followup and not picked:  # "and who pays import tax?": read with the last question
+            earlier = self.memory.turns(session)
+            if earlier:
+                args = {**args, "question": f"{earlier[-1]['question']} {question}"}
         if tool is None:
             text = plan.ask or (CHIT_CHAT_REPLY if r.intent == CHIT_CHAT else UNKNOWN)
-            out = Answer(text, r.intent, slots=r.slots.to_dict())
+            out = Answer(text, r.intent, slots=r.slots.to_dict(), options=options)
         else:
             result = self._call(tool, args)
+            if r.followup and r.slots.rank and tool == "lookup_product" and "rank" not in result.facts:
+                result.facts["rank"] = r.slots.rank  # "price of the second one": its place in the last list
             if result.tool == "kb_answer" and not result.declined:
                 dropped = 0
-                for key in ("passage", "summary"):
+                for key in ("passage", "chunk_text"):
                     if key in result.facts:
                         result.facts[key], n = strip_instructions(result.facts[key])
                         dropped += n
@@ -157,9 +176,29 @@ class Assistant:
             intent = result.tool if picked else r.intent
             out = Answer(text, intent, [{"tool": result.tool, "args": result.args}], result.facts,
                          result.citations, result.declined, source, guard, r.slots.to_dict())
+            if result.tool in LIST_TOOLS and not result.error:
+                r.shown = [str(row["item_id"]) for row in result.facts.get("results", []) if "item_id" in row]
+            elif result.facts.get("item_id"):
+                r.shown = [str(result.facts["item_id"])]
+            if result.tool != r.intent and result.tool in registered_tools():
+                r.intent = result.tool  # a plan may hand over (a product named but not identified: search)
+        out.route = route_trace(r)
         out.seconds = round(time.perf_counter() - start, 3)
         self._record(session, question, out, r, [user, r.slots.user_id, out.facts.get("user_id")])
         return out
+
+    def _which_item(self, question: str, r: Route) -> tuple[Plan, list[dict[str, Any]]]:
+        """A product description several items fit: ask which, with each as an option."""
+        products = self.service.products
+        options = []
+        for item_id in r.slots.ambiguous_items[:4]:
+            title = str(products.loc[item_id, "title"]) if item_id in products.index else item_id
+            options.append({"label": f"{item_id} {title}", "question": f"{question} ({item_id})", "intent": r.intent})
+        named = r.slots.product_description or "that description"
+        listing = "; ".join(o["label"] for o in options)
+        more = len(r.slots.ambiguous_items) - len(options)
+        tail = f" (and {more} more: add a colour or size)" if more > 0 else ""
+        return Plan(None, ask=f"Several products fit \"{named}\": {listing}{tail}. Which one do you mean?"), options
 
     def _record(self, session: str, question: str, out: Answer, r: Route, user_ids: list[Any]) -> None:
         """Session memory and the chat log: PII redacted, users known by pseudonym only."""
@@ -176,6 +215,16 @@ class Assistant:
         yield self.ask(question, user=user, session=session).answer
 
 
+def _which_reading(question: str, r: Route) -> tuple[Plan, list[dict[str, Any]]]:
+    """The classifier is unsure: offer its two most likely readings."""
+    options = [{"label": get_tool(i).label or i, "question": question, "intent": i}
+               for i in r.options if i in registered_tools()]
+    if len(options) < 2:
+        return Plan(None, ask=UNKNOWN), options
+    return Plan(None, ask=f"Do you mean {options[0]['label']}, or {options[1]['label']}?"), options
+
+
+_NEEDS_ITEM = ("lookup_product", "explain_ranking", "compare", "whatif")
 LLM_MAX_FACT_CHARS = 240  # longer templates are structured results: answered by the template alone
 _SOURCE = re.compile(r"\(source: [^()]*\)$")
 _ECHO_TAIL = re.compile(r"\n\s*(?:QUESTION|FACTS|ANSWER)\s*:")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
+from assistant.agent.entities import Catalog
+from assistant.agent.glossary import CATEGORY_SYNONYMS
 from recsys_core.data.shop import ShopData
 
 # title words that are also everyday English and would make questions look like product searches
@@ -44,11 +47,13 @@ class Lexicon:
     user_prefix: str = "U"
     user_width: int = 5
     nouns: dict[str, str] = field(default_factory=dict)  # "tent" -> category where most tents are
+    category_synonyms: dict[str, str] = field(default_factory=dict)  # "stationery" -> "office"
+    catalog: Catalog | None = None  # per-item brand, type, colour, size: products named by description
 
     @classmethod
     def from_shop(cls, shop: ShopData) -> Lexicon:
         p = shop.products
-        brands = {str(b).lower(): str(b) for b in p["brand"].dropna().unique()} if "brand" in p else {}
+        brands = _name_keys(p["brand"].dropna().unique()) if "brand" in p else {}
         cats = {str(c).lower(): str(c) for c in p["category"].dropna().unique()}
         titles = dict(zip(p["item_id"].astype(str), p["title"].astype(str), strict=True))
         ip, iw = _id_format(p["item_id"], "P", 5)
@@ -56,15 +61,29 @@ class Lexicon:
         up, uw = _id_format(users, "U", 5)
         user_ids = set(users.dropna().astype(str)) | set(shop.events["user_id"].dropna().astype(str).unique())
         docs = set(shop.knowledge_base["doc_id"].astype(str)) if shop.knowledge_base is not None else set()
+        synonyms = {k: cats[v] for k, v in CATEGORY_SYNONYMS.items() if v in cats and k not in cats}
         return cls(item_ids=set(titles), user_ids=user_ids, doc_ids=docs, brands=brands, categories=cats,
                    titles=titles, item_prefix=ip, item_width=iw, user_prefix=up, user_width=uw,
-                   nouns=_product_nouns(p, brands))
+                   nouns=_product_nouns(p, brands), category_synonyms=synonyms, catalog=Catalog.from_products(p))
 
     def user_id(self, number: str) -> str:
         return f"{self.user_prefix}{_digits(number).rjust(self.user_width, '0')}"
 
     def item_id(self, number: str) -> str:
         return f"{self.item_prefix}{_digits(number).rjust(self.item_width, '0')}"
+
+
+def _name_keys(names: Any) -> dict[str, str]:
+    """Lower-case word forms of each name -> the name: "Barkley & Co" as "barkley & co",
+    "barkley and co" and "barkley co" (how people type it)."""
+    out: dict[str, str] = {}
+    for name in names:
+        n = str(name)
+        out[n.lower()] = n
+        if "&" in n:
+            out[" ".join(words(n.replace("&", " and ")))] = n
+            out[" ".join(words(n))] = n
+    return out
 
 
 def _digits(number: str) -> str:

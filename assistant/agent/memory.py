@@ -62,7 +62,9 @@ class SessionMemory:
         raw = self._get(session).get("route")
         if not raw:
             return None
-        return Route(intent=raw["intent"], slots=Slots(**raw["slots"]), followup=False)
+        known = set(Slots.__dataclass_fields__)
+        slots = Slots(**{k: v for k, v in raw["slots"].items() if k in known})
+        return Route(intent=raw["intent"], slots=slots, followup=False, shown=list(raw.get("shown") or []))
 
     def turns(self, session: str) -> list[dict[str, Any]]:
         return list(self._get(session)["turns"])
@@ -79,8 +81,8 @@ class SessionMemory:
         data = self._cached(session)
         turn = {"question": redact(question), "answer": redact(answer), "intent": route.intent, "users": list(users)}
         data["turns"] = (data["turns"] + [turn])[-MAX_TURNS:]
-        if route.intent not in ("chit_chat", "unknown"):
-            data["route"] = {"intent": route.intent, "slots": asdict(route.slots)}
+        if route.intent not in ("chit_chat", "unknown", "clarify"):
+            data["route"] = {"intent": route.intent, "slots": asdict(route.slots), "shown": list(route.shown)}
         path = self._path(session)
         if path is not None:
             atomic_write_text(path, json.dumps(data))

@@ -83,6 +83,8 @@ class AskRequest(_Strict):
     question: str = Field(min_length=1, max_length=2000)
     user_id: str | None = Field(default=None, min_length=1, max_length=128)
     session: str = Field(default="default", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    intent: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z_]+$",
+                               description="the reading picked from a clarifying answer's options")
 
 
 class EventIn(_Strict):

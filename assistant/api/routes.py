@@ -96,7 +96,7 @@ def ask(body: AskRequest, request: Request, stream: bool = False) -> Any:
             yield from pieces
 
         return StreamingResponse(chunks(), media_type="text/plain; charset=utf-8")
-    answer = svc.ask(body.question, user=body.user_id, session=body.session)
+    answer = svc.ask(body.question, user=body.user_id, session=body.session, intent=body.intent)
     return plain(answer)
 
 

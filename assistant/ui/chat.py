@@ -33,12 +33,19 @@ def facts_message(answer: Any) -> dict[str, Any]:
             "metadata": {"title": f"Facts used ({answer.intent}, {answer.source})", "status": "done"}}
 
 
+MAX_OPTIONS = 4  # buttons for a clarifying question's readings (or the products a description fits)
+
+
 def build_chat_tab(service: ShelfwiseService) -> None:
     import gradio as gr
 
     session = gr.State(lambda: uuid.uuid4().hex[:12])
+    offered = gr.State([])  # the options of the last clarifying answer
     chatbot = gr.Chatbot(label="Shelfwise assistant", height=460, elem_id="chat-history",
                          placeholder="Ask about rankings, policies, trends or promotions.")
+    with gr.Row():
+        option_buttons = [gr.Button(visible=False, size="sm", elem_classes=["clarify-option"],
+                                    elem_id=f"chat-option-{i}") for i in range(MAX_OPTIONS)]
     with gr.Row():
         question = gr.Textbox(label="Question", placeholder="Why is P00042 ranked first for user U0017?",
                               scale=5, elem_id="chat-input", max_length=2000)
@@ -49,26 +56,48 @@ def build_chat_tab(service: ShelfwiseService) -> None:
     with gr.Row():
         chips = [gr.Button(s, size="sm", elem_classes=["suggestion-chip"]) for s in SUGGESTIONS]
 
+    def buttons(options: list[dict[str, Any]]) -> list[Any]:
+        return [gr.update(value=options[i]["label"], visible=True) if i < len(options) else gr.update(visible=False)
+                for i in range(MAX_OPTIONS)]
+
+    def answer(text: str, user_id: str, history: list[dict[str, Any]], sid: str,
+               intent: str | None = None, shown: str | None = None) -> Iterator[Any]:
+        history = [*history, {"role": "user", "content": shown or text}]
+        yield history, "", [], *buttons([])
+        ans = service.ask(text, user=(user_id or "").strip() or None, session=sid, intent=intent)
+        reply = {"role": "assistant", "content": ""}
+        history = [*history, reply]
+        words = ans.answer.split(" ")
+        step = max(1, len(words) // 12)  # ~12 updates: streamed, without flooding the socket
+        for i in range(0, len(words), step):
+            reply["content"] = " ".join(words[: i + step])
+            yield history, "", [], *buttons([])
+        reply["content"] = ans.answer + citation_line(ans.citations)
+        options = list(ans.options)[:MAX_OPTIONS]
+        yield [*history[:-1], reply, facts_message(ans)], "", options, *buttons(options)
+
     @readable
     def respond(text: str, user_id: str, history: list[dict[str, Any]], sid: str) -> Iterator[Any]:
         text = (text or "").strip()
         if not text:
             raise gr.Error("Type a question first.")
-        history = [*history, {"role": "user", "content": text}]
-        yield history, ""
-        answer = service.ask(text, user=(user_id or "").strip() or None, session=sid)
-        reply = {"role": "assistant", "content": ""}
-        history = [*history, reply]
-        words = answer.answer.split(" ")
-        step = max(1, len(words) // 12)  # ~12 updates: streamed, without flooding the socket
-        for i in range(0, len(words), step):
-            reply["content"] = " ".join(words[: i + step])
-            yield history, ""
-        reply["content"] = answer.answer + citation_line(answer.citations)
-        yield [*history[:-1], reply, facts_message(answer)], ""
+        yield from answer(text, user_id, history, sid)
 
-    send.click(respond, [question, user, chatbot, session], [chatbot, question])
-    question.submit(respond, [question, user, chatbot, session], [chatbot, question])
+    def pick(index: int) -> Any:
+        @readable
+        def chosen(options: list[dict[str, Any]], user_id: str, history: list[dict[str, Any]], sid: str) -> Iterator[Any]:
+            if index >= len(options):
+                raise gr.Error("That choice has expired: ask the question again.")
+            option = options[index]
+            yield from answer(option["question"], user_id, history, sid, intent=option.get("intent"),
+                              shown=option["label"])
+        return chosen
+
+    outputs = [chatbot, question, offered, *option_buttons]
+    send.click(respond, [question, user, chatbot, session], outputs)
+    question.submit(respond, [question, user, chatbot, session], outputs)
+    for i, button in enumerate(option_buttons):
+        button.click(pick(i), [offered, user, chatbot, session], outputs)
     for chip in chips:
-        chip.click(lambda s: s, chip, question).then(respond, [question, user, chatbot, session], [chatbot, question])
-    clear.click(lambda: ([], uuid.uuid4().hex[:12]), None, [chatbot, session])
+        chip.click(lambda s: s, chip, question).then(respond, [question, user, chatbot, session], outputs)
+    clear.click(lambda: ([], uuid.uuid4().hex[:12], [], *buttons([])), None, [chatbot, session, offered, *option_buttons])

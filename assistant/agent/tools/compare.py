@@ -7,8 +7,16 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.agent.tools.recommend_for_user import MODEL
-from assistant.agent.tools.registry import Plan, Tool, register
-from assistant.agent.tools.render import components, fmt
+from assistant.agent.tools.registry import Plan, Tool, phrasings, register
+from assistant.agent.tools.render import (
+    component_label,
+    component_phrase,
+    fmt,
+    listing,
+    rule_summary,
+    sig,
+    signed,
+)
 from assistant.agent.tools.result import ToolResult, product_brief
 from assistant.ranking import rank_text
 from recsys_core.errors import UnknownIdError
@@ -21,6 +29,28 @@ class Args(BaseModel):
     query: str | None = Field(default=None, description="or in the results for this search")
 
 
+STAGE_WORDS = {"bm25": "keyword", "dense": "meaning", "fused": "combined", "personalised": "personalised",
+               "final": "final"}
+
+
+def differences(a: dict[str, Any], b: dict[str, Any], a_above_b: bool, n: int = 3) -> dict[str, Any]:
+    """The components that put the item ahead (from the leader's side) and the biggest one against it."""
+    names = list(dict.fromkeys([*a["contributions"], *b["contributions"]]))
+    sign = 1.0 if a_above_b else -1.0
+    diff = {k: sign * (a["contributions"].get(k, 0.0) - b["contributions"].get(k, 0.0)) for k in names}
+    order = sorted(diff, key=lambda k: -diff[k])
+
+    def row(k: str) -> dict[str, Any]:
+        return {"component": k, "label": component_label(k), "difference": sig(diff[k])}
+
+    total = sum(v for v in diff.values() if v > 0)
+    out: dict[str, Any] = {"reasons": [row(k) for k in order[:n] if diff[k] > 0 and diff[k] >= 0.05 * total]}
+    against = [k for k in reversed(order) if diff[k] < 0][:1]
+    if against:
+        out["against"] = row(against[0])
+    return out
+
+
 def run(service: Any, item_a: str, item_b: str, user_id: str | None = None, query: str | None = None) -> ToolResult:
     titles = {i: product_brief(service, i)["title"] for i in (item_a, item_b)}
     args = {"item_a": item_a, "item_b": item_b}
@@ -28,7 +58,8 @@ def run(service: Any, item_a: str, item_b: str, user_id: str | None = None, quer
         c = service.compare(item_a, item_b, query=query)
         facts: dict[str, Any] = {"item_a": item_a, "item_b": item_b, "titles": titles, "query": query,
                                  "rank_a": c["a"]["rank"], "rank_b": c["b"]["rank"], "passes_at": c["passes_at"],
-                                 "ahead_by_stage": c["ahead_by_stage"], "a_above_b": c["a_above_b"]}
+                                 "ahead_by_stage": c["ahead_by_stage"], "a_above_b": c["a_above_b"],
+                                 "ahead": item_a if c["a_above_b"] else item_b}
         return ToolResult("compare", {**args, "query": query}, facts, [item_a, item_b])
     if not user_id:
         raise UnknownIdError("user", None, "the question (name a user id or a search query to compare within)")
@@ -38,24 +69,55 @@ def run(service: Any, item_a: str, item_b: str, user_id: str | None = None, quer
              "score_b": round(c["b"]["score"], 4), "a_above_b": c["a_above_b"],
              "component_difference": {n: round(v, 4) for n, v in c["difference"].items()},
              "decisive_component": c["decisive_component"], "rules_a": c["a"]["rules"], "rules_b": c["b"]["rules"],
-             "model": MODEL}
+             "model": MODEL, "ahead": item_a if c["a_above_b"] else item_b,
+             "score_a_rounded": sig(c["a"]["score"]), "score_b_rounded": sig(c["b"]["score"]),
+             "score_gap": sig(abs(c["a"]["score"] - c["b"]["score"])),
+             **differences(c["a"], c["b"], c["a_above_b"])}
     return ToolResult("compare", {**args, "user_id": user_id}, facts, [item_a, item_b])
+
+
+def _why(d: dict[str, Any], lead: str, trail: str, rules: dict[str, list[str]]) -> str:
+    """"more customers with baskets like theirs bought it (collaborative filtering, +1.73)"."""
+    k = d["component"]
+    if k.startswith("rule:"):
+        owner = next((i for i in (lead, trail) if rule_summary(k, rules.get(i))), lead)
+        why = f"{'it' if owner == lead else owner} is {rule_summary(k, rules.get(owner)) or component_label(k)}"
+    else:
+        why = component_phrase(k, "beats")
+    return f"{why} ({d['label']}, {signed(d['difference'])})"
 
 
 def template(f: dict[str, Any]) -> str:
     a, b = f["item_a"], f["item_b"]
-    ranks = f"{a} {rank_text(f['rank_a'])}, {b} {rank_text(f['rank_b'])}"
+    lead, trail = (a, b) if f["a_above_b"] else (b, a)
+    rank = {a: rank_text(f["rank_a"]), b: rank_text(f["rank_b"])}
     if "query" in f and "user_id" not in f:
+        where = f"for \"{f['query']}\""
         if f["a_above_b"]:
-            stage = f" from the {f['passes_at']} stage on" if f["passes_at"] else ""
-            return f"For \"{f['query']}\", {a} is above {b}{stage} ({ranks})."
-        return f"For \"{f['query']}\", {a} is not above {b} ({ranks}): " + ", ".join(
-            f"{k} {'ahead' if v else 'behind'}" for k, v in f["ahead_by_stage"].items() if v is not None) + "."
-    side = "above" if f["a_above_b"] else "not above"
-    rules = "".join(f" {i}: {'; '.join(r)}." for i, r in ((a, f.get("rules_a")), (b, f.get("rules_b"))) if r)
-    return (f"For {f['user_id']}, {a} ({rank_text(f['rank_a'])}, score {fmt(f['score_a'])}) is {side} {b} "
-            f"({rank_text(f['rank_b'])}, score {fmt(f['score_b'])}); component differences: "
-            f"{components(f['component_difference'])}; decisive: {f['decisive_component']}.{rules}")
+            stage = f", ahead from the {STAGE_WORDS.get(f['passes_at'], f['passes_at'])} stage on" if f["passes_at"] else ""
+            return f"{a} is above {b} {where} ({rank[a]} vs {rank[b]}){stage}."
+        lead_at = [STAGE_WORDS.get(k, k) for k, v in f["ahead_by_stage"].items() if v is False]
+        a_at = [STAGE_WORDS.get(k, k) for k, v in f["ahead_by_stage"].items() if v]
+        stages = f": it is ahead at the {listing(lead_at)} stage{'s' if len(lead_at) > 1 else ''}" if lead_at else ""
+        also = f"; {a} leads at the {listing(a_at)} stage{'s' if len(a_at) > 1 else ''}" if a_at else ""
+        return f"Actually {b} ranks above {a} {where} ({rank[b]} vs {rank[a]}){stages}{also}."
+    head = (f"{a} is above {b} for {f['user_id']}" if f["a_above_b"]
+            else f"Actually {b} ranks above {a} for {f['user_id']}")
+    score = {a: f["score_a_rounded"], b: f["score_b_rounded"]}
+    text = (f"{head}: {rank[lead]} vs {rank[trail]}, score {fmt(score[lead])} vs {fmt(score[trail])} "
+            f"(ahead by {fmt(f['score_gap'])}).")
+    rules = {a: f.get("rules_a") or [], b: f.get("rules_b") or []}
+    if f.get("reasons"):
+        text += f" {lead} leads mainly because " + listing([_why(d, lead, trail, rules) for d in f["reasons"]]) + "."
+    if f.get("against"):
+        d = f["against"]
+        text += f" {d['label'][:1].upper()}{d['label'][1:]} favours {trail} ({signed(d['difference'])})."
+    told = {d["component"] for d in f.get("reasons") or []}
+    untold = [r for i in (lead, trail) for r in rules[i]
+              if not any(rule_summary(k, [r]) for k in told if k.startswith("rule:"))]
+    if untold:
+        text += " Rules: " + "; ".join(untold) + "."
+    return text
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
@@ -77,11 +139,9 @@ def accepts(slots: Any, text: str) -> bool:
 
 TOOL = register(Tool(
     name="compare",
+    label="why one item ranks above another",
     description="Why item A ranks above (or below) item B: per-component difference (rules included) for a "
                 "user, per-stage for a search query.",
-    args=Args, run=run, template=template, plan=plan, accepts=accepts, priority=40,
-    patterns=(r"\b(?:above|ahead of|higher than|before|over|below|lower than|outrank|beat)\b", r"\bcompare\b",
-              r"\bvs\.?\b|\bversus\b"),
-    examples=("Why is P00003 above P00007 for user 5?", "Why does P00100 rank higher than P00200 for user 40?",
-              "Compare P00100 and P00101 for user 99", "Why is P00010 ahead of P00011 in tents?"),
+    args=Args, run=run, template=template, plan=plan, accepts=accepts,
+    examples=phrasings("compare"),
 ))

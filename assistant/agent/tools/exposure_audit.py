@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.agent.tools.registry import Plan, Tool, register
-from assistant.agent.tools.render import fmt
+from assistant.agent.tools.registry import Plan, Tool, phrasings, register
+from assistant.agent.tools.render import concentration, fmt, listing
 from assistant.agent.tools.result import ToolResult, pct
 
 
@@ -24,16 +24,34 @@ def run(service: Any, category: str | None = None, product_type: str | None = No
              "brand_shares": [{"brand": str(b), "share_pct": pct(s)} for b, s in audit["brand_share"].head(5).items()],
              "gini": round(float(audit["gini_items"]), 2), "never_shown": int(audit["never_shown"]),
              "weighting": "position-weighted (1/log2(position+2))"}
+    facts["concentration"] = concentration(facts["gini"])
     return ToolResult("exposure_audit", scope, facts, ["events:impressions"])
 
 
 def template(f: dict[str, Any]) -> str:
     s = f["scope"]
     scope = " ".join(x for x in (s.get("category"), s.get("product_type")) if x) or "all products"
-    shares = ", ".join(f"{b['brand']} {fmt(b['share_pct'])}%" for b in f["brand_shares"]) or "no impressions"
-    return (f"Top-{s['top_k']} exposure in {scope} over the last {s['days']} days ({f['lists']} logged lists, "
-            f"{f['weighting']}): {shares}; Gini {fmt(f['gini'])}; {f['never_shown']} of {f['items_in_scope']} "
-            f"items never shown.")
+    rows = f["brand_shares"]
+    if not rows:
+        return f"No top-{s['top_k']} impressions were logged in {scope} over the last {s['days']} days."
+    first = rows[0]
+    if first["share_pct"] >= 50 or len(rows) == 1:
+        head = f"{first['brand']} dominates"
+        shown, rest = [first], rows[1:3]
+    elif len(rows) > 1 and first["share_pct"] + rows[1]["share_pct"] >= 60:
+        head = f"{first['brand']} and {rows[1]['brand']} dominate"
+        shown, rest = rows[:2], rows[2:4]
+    else:
+        head = f"{first['brand']} leads"
+        shown, rest = [first], rows[1:3]
+    share = listing([f"{b['brand']} {fmt(b['share_pct'])}%" for b in shown])
+    others = listing([f"{b['brand']} {fmt(b['share_pct'])}%" for b in rest]) if rest else ""
+    after = f", then {others}" if rest else ""
+    never = ("every item was shown at least once" if not f["never_shown"]
+             else f"{f['never_shown']} of {f['items_in_scope']} items were never shown")
+    return (f"{head} top-{s['top_k']} exposure in {scope}: {share}{after}. Exposure across the "
+            f"{f['items_in_scope']} items in scope is {f['concentration']} (Gini {fmt(f['gini'])}) and {never}. "
+            f"Based on {f['lists']} logged lists over the last {s['days']} days, higher positions counting more.")
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
@@ -43,10 +61,8 @@ def plan(slots: Any, question: str, user: str | None) -> Plan:
 
 TOOL = register(Tool(
     name="exposure_audit",
+    label="an exposure audit (who gets shown)",
     description="Who gets the top-k exposure in a scope (category or product type): brand shares, Gini, never shown.",
-    args=Args, run=run, template=template, plan=plan, priority=10, structured=True,
-    patterns=(r"\bexposure\b", r"\bdominat", r"\bgini\b", r"never (?:shown|displayed|seen)",
-              r"share of (?:the )?top", r"\bover-?exposed\b", r"\bunder-?exposed\b", r"\baudit\b"),
-    examples=("Which brands dominate top-10 exposure in tents?", "exposure audit for electronics",
-              "which items are never shown in office?"),
+    args=Args, run=run, template=template, plan=plan, structured=True,
+    examples=phrasings("exposure_audit"),
 ))

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from assistant.agent.tools.registry import Plan, Tool, register
+from assistant.agent.tools.registry import Plan, Tool, phrasings, register
 from assistant.agent.tools.render import fmt
 from assistant.agent.tools.result import ToolResult, money, product_brief
 
@@ -43,11 +43,8 @@ def accepts(slots: Any, text: str) -> bool:
 
 TOOL = register(Tool(
     name="lookup_product",
+    label="a product's price and stock",
     description="Live price and stock from the workspace product table (never from indexed text).",
-    args=Args, run=run, template=template, plan=plan, accepts=accepts, priority=90,
-    patterns=(r"\bprice of\b", r"\bhow much\b", r"\bin stock\b", r"\bstock (?:of|level|for)\b",
-              r"\bhow many .{0,30}\b(?:left|in stock|available)", r"\bcost of\b", r"\bdetails? (?:of|for|about)\b",
-              r"\bwhat is (?:item|product|sku)\b", r"\bavailab", r"\btell me about\b"),
-    examples=("How much is P00010 and is it in stock?", "price of P00042", "Is P00199 in stock?",
-              "how many P00150 are left in stock", "tell me about product 32"),
+    args=Args, run=run, template=template, plan=plan, accepts=accepts,
+    examples=phrasings("lookup_product"),
 ))

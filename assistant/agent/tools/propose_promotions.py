@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from assistant.agent.tools.registry import Plan, Tool, register
-from assistant.agent.tools.render import fmt
+from assistant.agent.tools.registry import Plan, Tool, phrasings, register
+from assistant.agent.tools.render import fmt, pct_text, usd
 from assistant.agent.tools.result import ToolResult, money, pct, product_brief
 
 
@@ -23,6 +23,31 @@ def _r(x: Any) -> float | None:
         return None
 
 
+def _basis(kind: str, figures: dict[str, Any]) -> dict[str, Any]:
+    """The data behind a proposal, as figures a merchandiser reads (money to cents, percentages)."""
+    g = figures or {}
+    try:
+        if kind == "slow movers":
+            return {"items": len(g.get("items", [])), "stock_value_tied": money(g["stock_value_tied"]),
+                    "views": int(g["views_last_28d"]), "units_sold": int(g["units_sold_last_28d"]), "days": 28,
+                    "margin_headroom_pct": pct(g["median_margin_headroom"])}
+        if kind == "segment":
+            return {"segment": g["segment"], "users": int(g["users"]), "category": g["favourite_category"],
+                    "share_of_activity_pct": pct(g["share_of_activity"])}
+        if kind == "boost rising":
+            low, high = g.get("growth_ci95", [None, None])
+            return {"category": g["category"], "weekly_growth_pct": pct(g["weekly_growth"]),
+                    "ci_low_pct": None if low is None else pct(low), "ci_high_pct": None if high is None else pct(high),
+                    "items_in_stock": int(g["items_in_stock"]), "items": int(g["items"])}
+        if kind == "bundle":
+            return {"item_a": g["item_a"], "item_b": g["item_b"], "baskets_together": int(g["baskets_together"]),
+                    "baskets_with_a": int(g["baskets_with_a"]), "p_b_given_a_pct": pct(g["p_b_given_a"]),
+                    "lift": g["lift"]}
+    except (KeyError, TypeError, ValueError):
+        pass
+    return {}
+
+
 def run(service: Any, category: str | None = None, top: int = 3) -> ToolResult:
     engine = service.strategy
     props = engine.proposals()
@@ -30,11 +55,25 @@ def run(service: Any, category: str | None = None, top: int = 3) -> ToolResult:
         props = [p for p in props if category.lower() in (str(p.get("title", "")) + " " + str(p.get("figures", ""))).lower()]
     rows = []
     for p in props[:top]:
-        rev = dict(p.get("impact", {})).get("revenue", {})
+        impact = dict(p.get("impact", {}))
+        rev, mar = impact.get("revenue", {}), impact.get("margin", {})
         plan = p.get("ab_plan") or {}
-        rows.append({"kind": p["kind"], "title": p["title"], "expected_margin_change": money(p.get("expected_value", 0.0)),
-                     "revenue_delta": _r(rev.get("delta")), "revenue_ci_low": _r(rev.get("ci_low")),
-                     "revenue_ci_high": _r(rev.get("ci_high")), "ab_sessions_per_arm": plan.get("per_arm")})
+        row = {"kind": p["kind"], "title": p["title"], "expected_margin_change": money(p.get("expected_value", 0.0)),
+               "revenue_delta": _r(rev.get("delta")), "revenue_ci_low": _r(rev.get("ci_low")),
+               "revenue_ci_high": _r(rev.get("ci_high")), "ab_sessions_per_arm": plan.get("per_arm"),
+               "basis": _basis(str(p["kind"]), dict(p.get("figures") or {}))}
+        reading = {"margin": usd(row["expected_margin_change"], signed=True)}
+        if mar.get("ci_low") is not None and mar.get("ci_high") is not None:
+            reading["margin_interval"] = f"{usd(mar['ci_low'], signed=True)} to {usd(mar['ci_high'], signed=True)}"
+        if row["revenue_delta"] is not None:
+            reading["revenue"] = usd(row["revenue_delta"], signed=True)
+        if row["revenue_ci_low"] is not None and row["revenue_ci_high"] is not None:
+            reading["revenue_interval"] = (f"{usd(row['revenue_ci_low'], signed=True)} to "
+                                           f"{usd(row['revenue_ci_high'], signed=True)}")
+        if row["basis"].get("stock_value_tied") is not None:
+            reading["stock_value_tied"] = usd(row["basis"]["stock_value_tied"])
+        row["reading"] = reading
+        rows.append(row)
     facts: dict[str, Any] = {"category": category, "proposals": rows, "ci_level_pct": 95, "source": engine.proposals_source}
     citations = [f"proposal:{r['kind']}" for r in rows]
     if category and not rows:  # nothing simulated concerns it: its slow movers with margin headroom
@@ -48,19 +87,51 @@ def run(service: Any, category: str | None = None, top: int = 3) -> ToolResult:
     return ToolResult("propose_promotions", {"category": category}, facts, citations)
 
 
+def _basis_text(kind: str, b: dict[str, Any], reading: dict[str, str], ci: int) -> str:
+    if not b:
+        return ""
+    if kind == "slow movers":
+        return (f"{b['items']} items tie up {reading.get('stock_value_tied', fmt(b['stock_value_tied']))} of stock and "
+                f"sold {b['units_sold']} units from {b['views']} views in the last {b['days']} days; median margin "
+                f"headroom {fmt(b['margin_headroom_pct'])}%")
+    if kind == "segment":
+        return (f"{b['users']} customers in '{b['segment']}'; {b['category']} is {fmt(b['share_of_activity_pct'])}% "
+                f"of their activity")
+    if kind == "boost rising":
+        ci_text = (f" ({ci}% interval {pct_text(b['ci_low_pct'], signed_=True)} to "
+                   f"{pct_text(b['ci_high_pct'], signed_=True)})" if b.get("ci_low_pct") is not None else "")
+        return (f"{b['category']} views grow {pct_text(b['weekly_growth_pct'], signed_=True)} a week{ci_text}; "
+                f"{b['items_in_stock']} of {b['items']} items in stock")
+    if kind == "bundle":
+        return (f"{b['item_b']} was in {b['baskets_together']} of the {b['baskets_with_a']} baskets with "
+                f"{b['item_a']} ({fmt(b['p_b_given_a_pct'])}%), lift {fmt(b['lift'])}")
+    return ""
+
+
 def template(f: dict[str, Any]) -> str:
     where = f" for {f['category']}" if f.get("category") else ""
+    ci = f["ci_level_pct"]
     if f.get("slow_movers") is not None:
-        rows = "; ".join(f"{r['item_id']} {r['title']}: {r['units_sold']} sold in {f['window_days']} days, {r['stock']} in stock, "
-                         f"margin {fmt(r['margin_pct'])}%" for r in f["slow_movers"]) or "none found"
-        return f"No simulated proposal concerns {f['category']}; its slow movers with margin headroom: {rows}."
-    rows = "; ".join(
-        f"{p['title']} ({p['kind']}): simulated margin change ${fmt(p['expected_margin_change'])}, revenue "
-        f"change ${fmt(p['revenue_delta'])} ({f['ci_level_pct']}% CI {fmt(p['revenue_ci_low'])} to "
-        f"{fmt(p['revenue_ci_high'])})" + (f", A/B test needs {p['ab_sessions_per_arm']} sessions per arm"
-                                           if p.get("ab_sessions_per_arm") else "")
-        for p in f["proposals"]) or "none found"
-    return f"Proposals{where}, ordered by expected value: {rows}."
+        rows = [f"- {r['item_id']} {r['title']}: {r['units_sold']} sold in {f['window_days']} days, {r['stock']} in "
+                f"stock, margin {fmt(r['margin_pct'])}%" for r in f["slow_movers"]]
+        return (f"No simulated proposal concerns {f['category']}. Its slow movers with margin headroom"
+                + (":\n" + "\n".join(rows) if rows else ": none found."))
+    if not f["proposals"]:
+        return f"I found no promotion proposals{where}."
+    lines = []
+    for p in f["proposals"]:
+        r = p.get("reading") or {}
+        basis = _basis_text(p["kind"], p.get("basis") or {}, r, ci)
+        impact = f"margin {r.get('margin', fmt(p['expected_margin_change']))}"
+        if r.get("margin_interval"):
+            impact += f" ({ci}% interval {r['margin_interval']})"
+        if r.get("revenue"):
+            impact += f", revenue {r['revenue']}" + (f" ({ci}% interval {r['revenue_interval']})"
+                                                     if r.get("revenue_interval") else "")
+        ab = (f"; an A/B test needs {p['ab_sessions_per_arm']:,} sessions per arm"
+              if p.get("ab_sessions_per_arm") else "")
+        lines.append(f"- {p['title']}." + (f" Data: {basis}." if basis else "") + f" Simulated: {impact}{ab}.")
+    return f"Promotion proposals{where}, highest expected margin at the top:\n" + "\n".join(lines)
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
@@ -69,11 +140,8 @@ def plan(slots: Any, question: str, user: str | None) -> Plan:
 
 TOOL = register(Tool(
     name="propose_promotions",
+    label="promotion ideas from the data",
     description="Promotion proposals from the data (rising items, bundles, slow movers, segments) with simulated impact.",
-    args=Args, run=run, template=template, plan=plan, priority=30, structured=True,
-    patterns=(r"\b(?:suggest|propose|recommend|ideas? for|brainstorm|plan)\b.{0,40}\b(?:promotion|promo|campaign|strateg|discount|bundle)",
-              r"\bpromotion (?:ideas?|proposals?|candidates?)\b", r"\bslow[- ]movers?\b",
-              r"\bwhat (?:should|could) (?:i|we) promote\b", r"\bhow (?:can|could|should) (?:i|we) (?:grow|increase|boost) (?:sales|revenue)"),
-    examples=("Suggest a promotion for slow movers in home and kitchen", "propose promotions for toys",
-              "What should we promote next week?"),
+    args=Args, run=run, template=template, plan=plan, structured=True,
+    examples=phrasings("propose_promotions"),
 ))

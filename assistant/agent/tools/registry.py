@@ -1,8 +1,9 @@
 """The tool registry: each tool is declared once, and the router, the LangChain tools and the
 answer composer all read that declaration.
 
-A :class:`Tool` holds its name, description, argument schema, function, answer template,
-example phrasings and routing cues. Built-in tools are the modules of this package, each
+A :class:`Tool` holds its name, description, argument schema, function, answer template and
+the example phrasings the intent classifier learns it from (``phrasings/<name>.txt`` for the
+built-ins: dozens per tool, English and Chinese, terse to chatty, some misspelt). Built-in tools are the modules of this package, each
 calling :func:`register`; a plug-in registers the same way from a module named in the
 ``shelfwise.tools`` entry-point group. Adding a tool is one new module and nothing else.
 """
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -53,10 +54,12 @@ class Tool:
     - ``template(facts) -> str``: the exact answer text (every figure from the facts);
     - ``plan(slots, question, default_user) -> Plan``: arguments from a parsed question, or a
       clarifying question when a required one is missing;
-    - ``patterns`` (regular expressions) and ``priority`` (lower is tried first): the router's
-      cues; ``accepts(slots, text)`` says whether the slots allow this tool at all and
-      ``hand_over(slots, text)`` may name a better-suited tool;
-    - ``examples``: phrasings that must route here (tested).
+    - ``examples``: phrasings of questions this tool answers, the intent classifier's training
+      data (:mod:`assistant.agent.intent`);
+    - ``accepts(slots, text)``: whether the slots allow this tool at all (a simulation needs a
+      change to simulate); ``hand_over(slots, text)`` may name a better-suited tool from the
+      slots (two items named: compare);
+    - ``label``: what the tool answers, in a few words, for a clarifying question's options.
     """
 
     name: str
@@ -65,15 +68,11 @@ class Tool:
     run: Callable[..., ToolResult]
     template: Callable[[dict[str, Any]], str]
     plan: Callable[[Slots, str, str | None], Plan]
-    patterns: tuple[str, ...] = ()
-    priority: int = 100
     examples: tuple[str, ...] = ()
+    label: str = ""
     accepts: Callable[[Slots, str], bool] = _always
     hand_over: Callable[[Slots, str], str | None] = _never
     structured: bool = False  # a list or table: answered by the template alone, never re-worded
-
-    def matches(self, text: str) -> bool:
-        return any(rx.search(text) for rx in _compiled(self))
 
     def call(self, service: ShelfwiseService, args: dict[str, Any]) -> ToolResult:
         """Validate ``args`` against the schema and run; a library error becomes the result's error."""
@@ -91,14 +90,25 @@ class Tool:
             return ToolResult(self.name, clean, {}, error=str(exc))
 
 
-_PATTERNS: dict[str, list[re.Pattern[str]]] = {}
 TOOLS: dict[str, Tool] = {}
+PHRASINGS = Path(__file__).with_name("phrasings")
+CHIT_CHAT_INTENT = "chit_chat"
 
 
-def _compiled(tool: Tool) -> list[re.Pattern[str]]:
-    if tool.name not in _PATTERNS:
-        _PATTERNS[tool.name] = [re.compile(p, re.I) for p in tool.patterns]
-    return _PATTERNS[tool.name]
+def phrasings(name: str, folder: Path = PHRASINGS) -> tuple[str, ...]:
+    """The example phrasings in ``folder/<name>.txt``: one per line, ``#`` lines are comments."""
+    path = folder / f"{name}.txt"
+    if not path.exists():
+        raise ShelfwiseError(f"no example phrasings for {name!r}: {path} is missing")
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
+
+
+def example_bank() -> dict[str, tuple[str, ...]]:
+    """Intent -> example phrasings: every registered tool's, and chit-chat's."""
+    bank = {name: tool.examples for name, tool in registered_tools().items() if tool.examples}
+    bank[CHIT_CHAT_INTENT] = phrasings(CHIT_CHAT_INTENT)
+    return bank
 
 
 def register(tool: Tool) -> Tool:
@@ -106,7 +116,6 @@ def register(tool: Tool) -> Tool:
     if tool.name in TOOLS and TOOLS[tool.name] is not tool:
         raise ShelfwiseError(f"a tool named {tool.name!r} is already registered")
     TOOLS[tool.name] = tool
-    _PATTERNS.pop(tool.name, None)
     return tool
 
 
@@ -114,7 +123,7 @@ _loaded = False
 
 
 def registered_tools() -> dict[str, Tool]:
-    """Every registered tool by name, in routing order (built-ins and plug-ins loaded on first use)."""
+    """Every registered tool by name (built-ins and plug-ins loaded on first use)."""
     global _loaded
     if not _loaded:
         package = importlib.import_module("assistant.agent.tools")
@@ -127,7 +136,7 @@ def registered_tools() -> dict[str, Tool]:
         for ep in entry_points(group=ENTRY_POINTS):
             ep.load()
         _loaded = True
-    return dict(sorted(TOOLS.items(), key=lambda kv: (kv[1].priority, kv[0])))
+    return dict(sorted(TOOLS.items()))
 
 
 def get_tool(name: str) -> Tool:

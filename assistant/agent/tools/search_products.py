@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.agent.tools.registry import Plan, Tool, register
+from assistant.agent.tools.registry import Plan, Tool, phrasings, register
 from assistant.agent.tools.render import fmt, items
 from assistant.agent.tools.result import ToolResult, money, product_brief
 
@@ -16,7 +16,12 @@ _LEAD = re.compile(r"^\s*(?:please\s+)?(?:can you\s+)?(?:show me|find(?: me)?|se
 
 
 def search_query(question: str) -> str:
-    """The question without its request words ("show me tents" -> "tents")."""
+    """The question without its request words ("show me tents" -> "tents"); a Chinese question as
+    the English words of its shop terms (the catalogue is in English)."""
+    from assistant.agent.glossary import english_form, has_cjk
+
+    if has_cjk(question):
+        return english_form(question).strip() or question
     return _LEAD.sub("", question).strip(" ?.!") or question
 
 
@@ -44,7 +49,9 @@ def run(service: Any, query: str, k: int = 5, price_min: float | None = None, pr
                      "matched_terms": list(t.matched_terms) if t else [],
                      "rules": list(t.rule_effects) if t else []})
     facts = {"query": query, "filters": filters.describe(), "mode": service.search_mode, "results": rows}
-    return ToolResult("search_products", {"query": query, "k": k, "filters": filters.describe()}, facts,
+    given = {"price_min": price_min, "price_max": price_max, "categories": categories, "brands": brands}
+    args = {"query": query, "k": k, **{n: v for n, v in given.items() if v}, "filters": filters.describe()}
+    return ToolResult("search_products", args, facts,
                       [r["item_id"] for r in rows])
 
 
@@ -65,10 +72,8 @@ def plan(slots: Any, question: str, user: str | None) -> Plan:
 
 TOOL = register(Tool(
     name="search_products",
+    label="a product search",
     description="Hybrid product search (BM25 + dense, live rules applied); each hit with its stage trace.",
-    args=Args, run=run, template=template, plan=plan, priority=110, structured=True,
-    patterns=(r"\bfind\b", r"\bsearch\b", r"\bshow me\b", r"\blooking for\b", r"\bdo you (?:sell|have)\b", r"\bi need\b",
-              r"\bi want\b", r"\bany\b.{0,40}\bunder\b", r"\bbest\b.{0,30}\bfor\b", r"\bcheap\b", r"\bunder \$?\d"),
-    examples=("Show me waterproof tents under $200", "find a bluetooth speaker", "I'm looking for dog food",
-              "do you sell yoga mats?", "search for a chef knife under $60"),
+    args=Args, run=run, template=template, plan=plan, structured=True,
+    examples=phrasings("search_products"),
 ))

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.agent.tools.registry import Plan, Tool, register
-from assistant.agent.tools.render import fmt, shares
+from assistant.agent.tools.registry import Plan, Tool, phrasings, register
+from assistant.agent.tools.render import fmt, listing, usd
 from assistant.agent.tools.result import ToolResult, money, pct
 
 
@@ -28,11 +28,24 @@ def run(service: Any, user_id: str) -> ToolResult:
 
 
 def template(f: dict[str, Any]) -> str:
-    spent = f", {f['orders']} orders worth ${fmt(f['revenue'])}" if f.get("revenue") is not None else ""
-    return (f"{f['user_id']} is in the segment \"{f['segment']}\" ({f['segment_description']}). Favourite "
-            f"categories: {shares(f['favourite_categories'])}; brands: {shares(f['favourite_brands'])}; price "
-            f"band {f['price_band']}; RFM {f['rfm_segment']}{spent}; last active "
-            f"{fmt(f['days_since_last_activity'])} days before the log ends.")
+    cats = listing([f"{k} ({fmt(v)}%)" for k, v in f["favourite_categories"].items()]) if f["favourite_categories"] else ""
+    brands = listing([f"{k} {fmt(v)}%" for k, v in f["favourite_brands"].items()]) if f["favourite_brands"] else ""
+    own = [f"mostly shops {cats}" if cats else "", f"favourite brands {brands}" if brands else "",
+           f"in the {f['price_band']} price band" if f.get("price_band") else ""]
+    text = (f"{f['user_id']} belongs to the segment \"{f['segment']}\": {f['segment_description']}.")
+    if any(own):
+        text += f" {f['user_id']} " + ", ".join(x for x in own if x) + "."
+    history = []
+    if f.get("orders") is not None:
+        orders = f"{f['orders']} order{'' if f['orders'] == 1 else 's'}"
+        history.append(orders + (f" worth {usd(f['revenue'])}" if f.get("revenue") is not None else ""))
+    if f.get("rfm_segment"):
+        history.append(f"RFM segment {f['rfm_segment']}")
+    if f.get("days_since_last_activity") is not None:
+        history.append(f"last active {fmt(f['days_since_last_activity'])} days before the log ends")
+    if history:
+        text += " " + history[0][:1].upper() + history[0][1:] + "".join(f"; {h}" for h in history[1:]) + "."
+    return text
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
@@ -44,9 +57,8 @@ def plan(slots: Any, question: str, user: str | None) -> Plan:
 
 TOOL = register(Tool(
     name="segment_profile",
+    label="a customer's segment and profile",
     description="A user's segment and profile: favourite categories and brands, price band, RFM, recency.",
-    args=Args, run=run, template=template, plan=plan, priority=70,
-    patterns=(r"\bsegments?\b", r"\bprofile\b", r"\bwho is (?:user|customer)\b", r"\bwhat kind of (?:customer|shopper|user)\b",
-              r"\bcustomer types?\b", r"\bRFM\b", r"\bpersonas?\b"),
-    examples=("What segment is user 44 in?", "profile of customer U01000", "what kind of customer is user 77?"),
+    args=Args, run=run, template=template, plan=plan,
+    examples=phrasings("segment_profile"),
 ))

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from assistant.agent.tools.registry import Plan, Tool, register
-from assistant.agent.tools.render import fmt
+from assistant.agent.tools.registry import Plan, Tool, phrasings, register
+from assistant.agent.tools.render import fmt, pct_text
 from assistant.agent.tools.result import ToolResult, pct
 
 
@@ -29,6 +29,9 @@ def run(service: Any, category: str | None = None, top: int = 3) -> ToolResult:
         facts["category"] = rows(cats[cats["key"].str.lower() == category.lower()])
     facts["rising"] = rows(cats[cats["trend"] == "rising"].head(top))
     facts["falling"] = rows(cats[cats["trend"] == "falling"].sort_values("weekly_growth").head(top))
+    if len(cats):  # the steepest either way, whether or not its interval rules out no change
+        facts["steepest_up"] = rows(cats.sort_values("weekly_growth", ascending=False).head(1))[0]
+        facts["steepest_down"] = rows(cats.sort_values("weekly_growth").head(1))[0]
     facts["anomalies"] = [{"key": str(a.key), "date": str(a.start.date()), "direction": str(a.direction)}
                           for a in rep.anomalies.head(3).itertuples()]
     facts["promotions"] = [{"key": str(p.key), "start": str(p.start.date()), "end": str(p.end.date()),
@@ -36,17 +39,35 @@ def run(service: Any, category: str | None = None, top: int = 3) -> ToolResult:
     return ToolResult("trend_report", {"category": category}, facts, ["trend_report"])
 
 
-def template(f: dict[str, Any]) -> str:
-    def rows(rs: list[dict[str, Any]]) -> str:
-        return ", ".join(f"{r['key']} {fmt(r['weekly_growth_pct'])}% a week ({f['ci_level_pct']}% CI "
-                         f"{fmt(r['ci_low_pct'])} to {fmt(r['ci_high_pct'])})" for r in rs) or "none"
+def _growth(r: dict[str, Any], ci: int) -> str:
+    """"+17.2% a week (95% interval -20.9% to +73.6%)"."""
+    return (f"{pct_text(r['weekly_growth_pct'], signed_=True)} a week ({ci}% interval "
+            f"{pct_text(r['ci_low_pct'], signed_=True)} to {pct_text(r['ci_high_pct'], signed_=True)})")
 
-    text = f"Requested category: {rows(f['category'])}. " if f.get("category") is not None else ""
-    text += f"Rising {f['measure']}: {rows(f['rising'])}. Falling: {rows(f['falling'])}."
+
+def template(f: dict[str, Any]) -> str:
+    ci, measure = f["ci_level_pct"], f["measure"]
+    parts = []
+    for r in f.get("category") or []:
+        state = {"rising": "rising", "falling": "falling"}.get(r["trend"], "flat (no clear trend)")
+        parts.append(f"{r['key'][:1].upper()}{r['key'][1:]} is {state} in {measure}: {_growth(r, ci)}.")
+    if f.get("category") is not None and not f["category"]:
+        parts.append("That category has no weekly figures.")
+    if f["rising"] or f["falling"]:
+        for word, rows in (("Rising", f["rising"]), ("Falling", f["falling"])):
+            if rows:
+                parts.append(f"{word} in {measure}: " + "; ".join(f"{r['key']} {_growth(r, ci)}" for r in rows) + ".")
+    elif f.get("steepest_up"):
+        up, down = f["steepest_up"], f["steepest_down"]
+        parts.append(f"No category is clearly rising or falling in {measure} (none passes the significance "
+                     f"test). Steepest up: {up['key']} {_growth(up, ci)}; steepest down: {down['key']} "
+                     f"{_growth(down, ci)}.")
+    if f.get("anomalies"):
+        parts.append("Unusual days: " + "; ".join(f"{a['key']} {a['direction']} on {a['date']}" for a in f["anomalies"]) + ".")
     if f["promotions"]:
-        text += " Promotion windows: " + ", ".join(
-            f"{p['key']} {p['start']} to {p['end']} ({fmt(p['median_discount_pct'])}% off)" for p in f["promotions"]) + "."
-    return text
+        parts.append("Promotion windows: " + "; ".join(
+            f"{p['key']} {p['start']} to {p['end']} ({fmt(p['median_discount_pct'])}% off)" for p in f["promotions"]) + ".")
+    return " ".join(parts)
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
@@ -55,10 +76,8 @@ def plan(slots: Any, question: str, user: str | None) -> Plan:
 
 TOOL = register(Tool(
     name="trend_report",
+    label="rising and falling categories",
     description="Rising and falling categories (weekly growth with 95% interval), anomalies, promotion windows.",
-    args=Args, run=run, template=template, plan=plan, priority=60, structured=True,
-    patterns=(r"\btrend", r"\brising\b", r"\bfalling\b", r"\bgrowing\b", r"\bdeclining\b", r"\bseasonal",
-              r"\banomal", r"\bspikes?\b", r"\bweekly sales\b", r"\bgrowth\b", r"\bhot right now\b", r"\bpeak\b"),
-    examples=("Which categories are trending up this month?", "what is falling in sales?",
-              "any anomalies or spikes recently?", "How is the garden category trending?"),
+    args=Args, run=run, template=template, plan=plan, structured=True,
+    examples=phrasings("trend_report"),
 ))

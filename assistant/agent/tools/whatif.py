@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.agent.tools.registry import Plan, Tool, register
-from assistant.agent.tools.render import fmt
+from assistant.agent.tools.registry import Plan, Tool, phrasings, register
+from assistant.agent.tools.render import fmt, listing, signed, usd
 from assistant.agent.tools.result import ToolResult, pct
 
 
@@ -24,6 +24,22 @@ def _r(x: Any, digits: int = 2) -> float | None:
         return round(float(x), digits)
     except (TypeError, ValueError):
         return None
+
+
+def _verdict(low: float | None, high: float | None) -> str:
+    """What a 95% interval of a change says in words."""
+    if low is not None and low > 0:
+        return "likely up"
+    if high is not None and high < 0:
+        return "likely down"
+    return "could go either way"
+
+
+def _money_reading(m: dict[str, Any]) -> dict[str, str]:
+    """A money metric's change and interval as a merchandiser reads them ("+$6.13", "-$18.62 to +$32.90")."""
+    return {"change": usd(m["delta"] or 0.0, signed=True),
+            "interval": f"{usd(m['ci_low'] or 0.0, signed=True)} to {usd(m['ci_high'] or 0.0, signed=True)}",
+            "verdict": _verdict(m["ci_low"], m["ci_high"])}
 
 
 def run(service: Any, percent: float, brand: str | None = None, category: str | None = None,
@@ -42,19 +58,53 @@ def run(service: Any, percent: float, brand: str | None = None, category: str | 
                 "ci_low": _r(m.ci_low), "ci_high": _r(m.ci_high)} for m in rep.metrics.itertuples()]
     moved = [{"level": str(e.level), "key": str(e.key), "before_pct": pct(e.before_share), "after_pct": pct(e.after_share)}
              for e in rep.exposure.head(3).itertuples()]
-    facts = {"change": boost.name, "period": list(rep.period), "sessions": rep.sessions, "lists": rep.lists,
-             "lists_changed": rep.lists_changed, "metrics": metrics, "exposure_moved": moved, "ci_level_pct": 95}
+    what = brand or category or item_id
+    level = "brand" if brand else ("category" if category else "item")
+    facts: dict[str, Any] = {
+        "change": boost.name, "period": list(rep.period), "sessions": rep.sessions, "lists": rep.lists,
+        "lists_changed": rep.lists_changed, "metrics": metrics, "exposure_moved": moved, "ci_level_pct": 95,
+        "target": {"level": level, "key": what, "percent": percent, "action": "boost" if percent > 0 else "bury"}}
+    own = rep.exposure[(rep.exposure["level"] == level) & (rep.exposure["key"].astype(str).str.lower() == str(what).lower())]
+    if len(own):
+        e = own.iloc[0]
+        facts["target_exposure"] = {"before_pct": pct(e.before_share), "after_pct": pct(e.after_share)}
+    others = rep.exposure[(rep.exposure["level"] == level) & (rep.exposure["key"].astype(str).str.lower() != str(what).lower())]
+    for name, rows in (("exposure_lost", others[others["moved"] < 0].sort_values("moved")),
+                       ("exposure_gained", others[others["moved"] > 0].sort_values("moved", ascending=False))):
+        facts[name] = [{"key": str(e.key), "before_pct": pct(e.before_share), "after_pct": pct(e.after_share)}
+                       for e in rows.head(2).itertuples()]
+    by_name = {m["metric"]: m for m in metrics}
+    facts["reading"] = {k: _money_reading(by_name[k]) for k in ("revenue", "margin") if k in by_name}
     return ToolResult("whatif", {"percent": percent, "brand": brand, "category": category, "item_id": item_id},
                       facts, ["whatif:replay"])
 
 
 def template(f: dict[str, Any]) -> str:
-    ms = "; ".join(f"{m['metric']} {fmt(m['before'])} -> {fmt(m['after'])} ({f['ci_level_pct']}% CI of the change "
-                   f"{fmt(m['ci_low'])} to {fmt(m['ci_high'])})" for m in f["metrics"]
-                   if m["metric"] in ("clicks", "purchases", "revenue", "margin"))
-    moved = ", ".join(f"{e['key']} {fmt(e['before_pct'])}% -> {fmt(e['after_pct'])}%" for e in f["exposure_moved"])
-    return (f"What-if ({f['change']}), replaying {f['sessions']} sessions from {f['period'][0]} to {f['period'][1]} "
-            f"({f['lists_changed']} of {f['lists']} lists change): {ms}. Exposure moved: {moved}.")
+    t = f["target"]
+    head = (f"Boosting {t['key']} by {fmt(t['percent'])}%" if t["action"] == "boost"
+            else f"Burying {t['key']} ({fmt(t['percent'])}%)")
+    own = f.get("target_exposure")
+    if own:
+        verb = ("raise" if own["after_pct"] > own["before_pct"] else
+                "lower" if own["after_pct"] < own["before_pct"] else "keep")
+        exposure = f"would {verb} its share of exposure from {fmt(own['before_pct'])}% to {fmt(own['after_pct'])}%"
+    else:
+        exposure = "would move exposure"
+    down = bool(own) and own["after_pct"] < own["before_pct"]
+    others = [f"{e['key']} ({fmt(e['before_pct'])}% -> {fmt(e['after_pct'])}%)"
+              for e in f.get("exposure_gained" if down else "exposure_lost") or []]
+    where = "mostly going to" if down else "mostly taken from"
+    text = f"{head} {exposure}" + (f", {where} {listing(others)}" if others else "") + "."
+    money = [f"{k} {r['change']} ({f['ci_level_pct']}% interval {r['interval']}, {r['verdict']})"
+             for k, r in (f.get("reading") or {}).items()]
+    if money:
+        text += f" {money[0][:1].upper()}{money[0][1:]}" + "".join(f"; {m}" for m in money[1:]) + "."
+    counts = [f"{m['metric']} {signed(m['delta'])} ({fmt(m['ci_low'])} to {fmt(m['ci_high'])})"
+              for m in f["metrics"] if m["metric"] in ("clicks", "purchases") and m["delta"] is not None]
+    if counts:
+        text += " " + "; ".join(counts)[:1].upper() + "; ".join(counts)[1:] + "."
+    return (text + f" Replayed {f['sessions']} sessions from {f['period'][0]} to {f['period'][1]}; "
+            f"{f['lists_changed']} of {f['lists']} lists change.")
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
@@ -77,11 +127,9 @@ def accepts(slots: Any, text: str) -> bool:
 
 TOOL = register(Tool(
     name="whatif",
+    label="a what-if simulation of a boost or bury",
     description="What-if: replay logged sessions with and without a boost (on top of the live rules); "
                 "clicks, purchases, revenue, margin with 95% intervals, and exposure moved.",
-    args=Args, run=run, template=template, plan=plan, accepts=accepts, priority=20, structured=True,
-    patterns=(r"\bwhat (?:if|happens|would happen)\b", r"\bsimulat", r"\bif (?:i|we) (?:boost|bury|pin|demote|promote)",
-              r"\bimpact of (?:boosting|burying|pinning)", r"\breplay\b"),
-    examples=("What if I boost brand Alpenglow by 20%?", "what happens if we boost Voltix by 50 percent",
-              "Simulate a 30% boost for the garden category"),
+    args=Args, run=run, template=template, plan=plan, accepts=accepts, structured=True,
+    examples=phrasings("whatif"),
 ))
