@@ -51,8 +51,8 @@ def tune(svc: ShelfwiseService) -> dict[str, Any]:
     """Fit the knowledge base's answer-or-decline model on the dev policy questions: a logistic
     regression over retrieval features, target "the knowledge base answers this" (near misses are
     the negatives; declining an answerable question whose best chunk is the wrong document would
-    be a false decline all the same); the cut is the middle of the dev-accuracy plateau. Writes retrieval/kb_decline.json. The test half is
-    never read."""
+    be a false decline all the same); the cut is the middle of the plateau of dev balanced
+    accuracy. Writes retrieval/kb_decline.json. The test half is never read."""
     from sklearn.linear_model import LogisticRegression
 
     from assistant.agent.glossary import english_form
@@ -63,7 +63,7 @@ def tune(svc: ShelfwiseService) -> dict[str, Any]:
     rows, ys = [], []
     hits = 0
     for c in cases:
-        reply = kb.answer(english_form(c.q), k=3)
+        reply = kb.answer(english_form(c.q))
         top = reply.passages[0].doc_id if reply.passages else None
         docs = c.expect.get("doc") or []
         docs = docs if isinstance(docs, list) else [docs]
@@ -75,7 +75,11 @@ def tune(svc: ShelfwiseService) -> dict[str, Any]:
     model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, ys)
     probs = model.predict_proba((x - mean) / scale)[:, 1]
     y = np.array(ys)
-    grid = {t / 100: float(np.mean((probs >= t / 100) == (y == 1))) for t in range(10, 91, 2)}
+    # balanced accuracy: answering what the policies cover and declining what they don't weigh the
+    # same (there are fewer near misses than answerable questions; plain accuracy would all but
+    # stop declining)
+    grid = {t / 100: float((np.mean(probs[y == 1] >= t / 100) + np.mean(probs[y == 0] < t / 100)) / 2)
+            for t in range(10, 91, 2)}
     top_acc = max(grid.values())
     plateau = sorted(t for t, a in grid.items() if a == top_acc)
     threshold = plateau[len(plateau) // 2]
@@ -87,7 +91,7 @@ def tune(svc: ShelfwiseService) -> dict[str, Any]:
                                     f"{int(y.sum())} answerable ({hits} with a right document first)")
     fitted.save()
     print(f"decline model on {len(cases)} dev questions ({int(y.sum())} answerable, {hits} with a right document "
-          f"first): dev accuracy {top_acc:.3f}, "
+          f"first): dev balanced accuracy {top_acc:.3f}, "
           f"plateau {plateau[0]:.2f}..{plateau[-1]:.2f}, threshold {threshold:.2f}")
     print("coefficients:", fitted.coef)
     return {"accuracy": top_acc, "threshold": threshold, "coef": fitted.coef}

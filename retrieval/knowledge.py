@@ -102,6 +102,7 @@ class KbReply:
     probability: float
     answerable: bool
     features: dict[str, float]
+    chunk_ids: list[str] = field(default_factory=list)  # the chunks the sentences come from (cite these)
 
 
 def sentences_of(text: str) -> list[str]:
@@ -241,9 +242,10 @@ class KnowledgeBase:
                 "matched_share": len(best.matched) / max(1, len(set(tokens))),
                 "same_doc": float(second is not None and second.doc_id == best.doc_id)}
 
-    def answer(self, question: str, *, k: int = 3, max_sentences: int = 3) -> KbReply:
-        """The sentences of the best chunk that answer ``question`` (in the chunk's order), or a
-        decline when the decline model's probability is below its threshold."""
+    def answer(self, question: str, *, k: int = 5, max_sentences: int = 2) -> KbReply:
+        """The sentences that answer ``question`` best — from the best chunk's document, among
+        the ``k`` chunks retrieved, in the document's order — or a decline when the decline
+        model's probability is below its threshold."""
         from retrieval.embedding import embed_query
 
         passages = self.retrieve(question, k=k)
@@ -258,20 +260,25 @@ class KnowledgeBase:
             ok = self.answerable(passages)
             prob = float(ok)
         best = passages[0]
-        sents = self.sentences_[best.row] if best.row < len(self.sentences_) else []
-        chosen: list[str] = []
-        if sents and len(sents) <= max_sentences:
-            chosen = list(sents)  # a short section is quoted whole
-        elif sents:
-            sims = self.sentence_vectors_[best.row] @ qv
-            tokens = set(self.searcher_.bm25_.analyse(question).tokens)
-            overlap = np.array([len(tokens & set(self.searcher_.bm25_.analyse(s).tokens)) / max(1, len(tokens))
-                                for s in sents])
-            score = sims + 0.5 * overlap
-            top = sorted(np.argsort(-score)[:max_sentences].tolist())
-            keep = [i for i in top if score[i] >= score.max() - 0.25]
-            chosen = [sents[i] for i in keep]
-        return KbReply(passages, chosen, round(prob, 4), ok, {k: round(v, 4) for k, v in feats.items()})
+        tokens = set(self.searcher_.bm25_.analyse(question).tokens)
+        pool: list[tuple[float, int, int, str, str]] = []  # (score, position, index, sentence, chunk id)
+        for p in passages:
+            if p.doc_id != best.doc_id or p.row >= len(self.sentences_):
+                continue
+            sents = self.sentences_[p.row]
+            sims = self.sentence_vectors_[p.row] @ qv if sents else np.zeros(0)
+            for i, sent in enumerate(sents):
+                overlap = len(tokens & set(self.searcher_.bm25_.analyse(sent).tokens)) / max(1, len(tokens))
+                pool.append((float(sims[i]) + 0.5 * overlap + (0.05 if p is best else 0.0), p.position, i, sent,
+                             p.chunk_id))
+        pool.sort(key=lambda x: -x[0])
+        chosen = [x for x in pool[:max_sentences] if x[0] >= pool[0][0] - 0.2] if pool else []
+        chosen.sort(key=lambda x: (x[1], x[2]))
+        chunks = list(dict.fromkeys([best.chunk_id] + [x[4] for x in chosen if x[4] != best.chunk_id]))
+        if chosen and best.chunk_id not in {x[4] for x in chosen}:
+            chunks = list(dict.fromkeys(x[4] for x in chosen))
+        return KbReply(passages, [x[3] for x in chosen], round(prob, 4), ok, {k: round(v, 4) for k, v in feats.items()},
+                       chunks)
 
     def retrieve(self, question: str, k: int = 3) -> list[Passage]:
         """The ``k`` best chunks for ``question``, best first."""

@@ -18,16 +18,17 @@ def run(service: Any, question: str) -> ToolResult:
     from assistant.agent.glossary import english_form
 
     kb = service.knowledge_base
-    reply = kb.answer(english_form(question), k=3)
+    reply = kb.answer(english_form(question))
     best = reply.passages[0] if reply.passages else None
     if not reply.answerable or best is None:
         facts = {"question": question, "answer_probability": reply.probability, "features": reply.features,
                  "nearest": f"{best.doc_title}, {best.chunk_id}" if best else None}
         return ToolResult("kb_answer", {"question": question}, facts, [], declined=True)
-    facts = {"doc_id": best.doc_id, "doc_title": best.doc_title, "heading": best.heading, "chunk_id": best.chunk_id,
+    cited = reply.chunk_ids or [best.chunk_id]
+    facts = {"doc_id": best.doc_id, "doc_title": best.doc_title, "heading": best.heading, "chunk_id": ", ".join(cited),
              "passage": " ".join(reply.sentences) or best.text, "chunk_text": best.text,
              "answer_probability": reply.probability, "features": reply.features}
-    return ToolResult("kb_answer", {"question": question}, facts, [best.chunk_id])
+    return ToolResult("kb_answer", {"question": question}, facts, cited)
 
 
 def template(f: dict[str, Any]) -> str:
