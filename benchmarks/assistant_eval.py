@@ -207,9 +207,13 @@ def run_eval(ask: Any, cases: list[EvalCase], *, progress: bool = True) -> list[
     for i, c in enumerate(tqdm(cases, desc="assistant eval", disable=not progress)):
         session = f"eval-{c.session}" if c.session else f"eval-single-{i}"
         start = time.perf_counter()
-        ans = ask(c.q, user=c.user, session=session)
+        try:
+            ans = ask(c.q, user=c.user, session=session)
+            got = ans.to_dict() if hasattr(ans, "to_dict") else dict(ans)
+        except Exception as exc:  # noqa: BLE001 - a crash is a wrong answer, and the run goes on
+            got = {"answer": f"internal error: {type(exc).__name__}: {exc}", "tool_calls": [], "citations": []}
         seconds = time.perf_counter() - start
-        out.append(score(c, ans.to_dict() if hasattr(ans, "to_dict") else dict(ans), seconds))
+        out.append(score(c, got, seconds))
     return out
 
 

@@ -207,6 +207,7 @@ class SegmentModel:
         rfm = user_rfm(shop).set_index("user_id").loc[user_id]
         cats = mine.groupby("category")["weight"].sum().sort_values(ascending=False)
         brands = mine.groupby("brand")["weight"].sum().sort_values(ascending=False)
+        bands = mine.groupby("price_band")["weight"].sum()  # empty when none of their items has a price band
         last = shop.events.loc[shop.events["user_id"] == user_id, "timestamp"].max()
         return {
             "user_id": user_id,
@@ -214,7 +215,7 @@ class SegmentModel:
             "segment_description": seg.description,
             "favourite_categories": {str(k): round(float(v / cats.sum()), 3) for k, v in cats.head(3).items()},
             "favourite_brands": {str(k): round(float(v / brands.sum()), 3) for k, v in brands.head(3).items()},
-            "price_band": str(mine.groupby("price_band")["weight"].sum().idxmax()),
+            "price_band": str(bands.idxmax()) if len(bands) and bands.max() > 0 else None,
             "days_since_last_activity": round(float((shop.events["timestamp"].max() - last).total_seconds() / 86400), 1),
             "rfm_segment": str(rfm["rfm_segment"]),
             "orders": None if pd.isna(rfm["frequency"]) else int(rfm["frequency"]),
