@@ -336,7 +336,7 @@ def test_default_user_from_cli_flag(service: ShelfwiseService) -> None:
 
 
 @pytest.mark.parametrize("question,reply", [
-    ("How fast is express shipping? Is same-day drone delivery possible?", "Yes, we do offer same-day drone delivery."),
+    ("How fast is express shipping?", "Yes, we do offer same-day drone delivery."),
     ("When is shipping free?", 'The answer to this question would be "When is shipping free?"')])
 def test_affirming_or_echoing_the_question_is_rejected(service: ShelfwiseService, question: str, reply: str) -> None:
     ans = _bot(service, FakeListChatModel(responses=[reply])).ask(question)

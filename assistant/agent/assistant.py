@@ -135,7 +135,9 @@ class Assistant:
         """Answer one question; ``user`` is the default user id when the question names none;
         ``intent`` is the reading the user picked from a clarifying question's options."""
         start = time.perf_counter()
-        question, _ = strip_instructions(question) if _looks_injected(question) else (question, 0)
+        question, stripped = strip_instructions(question) if _looks_injected(question) else (question, 0)
+        if stripped and len(re.findall(r"\w+", re.sub(r"\{[^{}]*\}", " ", question))) < 2:
+            question = "hello"  # nothing was asked but instructions: the assistant says what it can do
         if intent is not None and intent not in registered_tools():
             raise ShelfwiseError(f"unknown intent {intent!r}; choose one of {', '.join(registered_tools())}")
         lex = self.service.lexicon
