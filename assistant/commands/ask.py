@@ -39,6 +39,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--user", help="the user id questions refer to when they name none")
     p.add_argument("--session", default="default", help="conversation id; follow-ups reuse its context")
     p.add_argument("--json", action="store_true", help="print one JSON object (answer, intent, tool_calls, facts, citations, declined)")
-    p.add_argument("--llm", help="backend: smollm (default), hf:PATH, openai:URL#MODEL or template (default: $SHELFWISE_LLM)")
+    p.add_argument("--llm", help="backend: smollm (default), gemma, hf:PATH, openai:URL#MODEL or template (default: $SHELFWISE_LLM)")
     p.add_argument("--tool-calling", action="store_true", help="let a backend with tool calling pick the tool")
     p.set_defaults(func=cmd_ask)

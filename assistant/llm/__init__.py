@@ -1,4 +1,5 @@
-"""Chat-model backends for the assistant: local SmolLM2 (default), local HF directory, OpenAI-compatible."""
+"""Chat-model backends for the assistant: bundled local GGUF models (SmolLM2 default, Gemma 3 opt-in),
+a local HF directory, OpenAI-compatible servers."""
 
 from assistant.llm.config import ENV_VAR, LLMConfig, default_cache_dir
 from assistant.llm.errors import LLMConfigError, LLMUnavailableError

