@@ -28,7 +28,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
-SPLITS = {"dev": EVAL_DIR / "assistant-dev.yaml", "test": EVAL_DIR / "assistant-test.yaml"}
+
+
+
+def split_files(half: str, eval_dir: Path = EVAL_DIR) -> list[Path]:
+    """Every set's ``half`` (``dev`` or ``test``) file: ``assistant-dev.yaml`` and each later
+    round's (``round2-dev.yaml`` ...), written by :func:`split_cases`."""
+    return sorted(eval_dir.glob(f"*-{half}.yaml"))
 KINDS = ("policy", "policy_decline", "product", "clarify", "merch", "strategy", "followup", "chit_chat")
 
 
@@ -55,14 +61,17 @@ def split_of(case: dict[str, Any]) -> str:
     return "test" if int(hashlib.sha256(key.encode()).hexdigest(), 16) % 2 else "dev"
 
 
-def split_cases(source: Path, out_dir: Path = EVAL_DIR) -> dict[str, int]:
-    """Split the cases of ``source`` into ``assistant-dev.yaml`` and ``assistant-test.yaml``,
+def split_cases(source: Path, out_dir: Path = EVAL_DIR, name: str = "assistant") -> dict[str, int]:
+    """Split the cases of ``source`` into ``<name>-dev.yaml`` and ``<name>-test.yaml``,
     keeping each case's text as written (its comments, which cite where expected values came from)."""
     text = source.read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
     head, _, body = text.partition("\ncases:\n")
+    lines = body.splitlines()
+    first = next((x for x in lines if x.lstrip().startswith("- ")), "")
+    indent = len(first) - len(first.lstrip())  # a list written indented under "cases:" is written back flush
     blocks: list[list[str]] = [[]]
-    for line in body.splitlines():
+    for line in (x[indent:] if not x[:indent].strip() else x for x in lines):
         if line.startswith("- ") and any(not x.startswith("#") for x in blocks[-1]):
             blocks.append([])
         blocks[-1].append(line)
@@ -78,14 +87,15 @@ def split_cases(source: Path, out_dir: Path = EVAL_DIR) -> dict[str, int]:
     for half, lines in halves.items():
         banner = (f"# Assistant evaluation set, {half} half: split from {source.name} by a hash of each conversation "
                   f"(benchmarks/assistant_eval.split_of); {notes[half]}\n")
-        (out_dir / f"assistant-{half}.yaml").write_text(banner + head + "\ncases:\n" + "\n".join(lines) + "\n",
+        (out_dir / f"{name}-{half}.yaml").write_text(banner + head + "\ncases:\n" + "\n".join(lines) + "\n",
                                                         encoding="utf-8")
     return {h: sum(1 for x in lines if x.startswith("- ")) for h, lines in halves.items()}
 
 
 def load_cases(split: str = "dev", path: Path | None = None) -> list[EvalCase]:
-    """The cases of one half (``dev``, ``test``) or ``all``, in file order (sessions in turn order)."""
-    paths = [path] if path else ([SPLITS["dev"], SPLITS["test"]] if split == "all" else [SPLITS[split]])
+    """The cases of one half (``dev``, ``test``: every set's) or ``all``, in file order (sessions
+    in turn order); or the cases of ``path``."""
+    paths = [path] if path else (split_files("dev") + split_files("test") if split == "all" else split_files(split))
     out = []
     for p in paths:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
