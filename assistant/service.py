@@ -228,7 +228,8 @@ class ShelfwiseService:
         """The knowledge base, searched like products (BM25 + dense) over the Chroma KB chunks."""
         from retrieval.knowledge import open_knowledge_base
 
-        return self._get("knowledge_base", lambda: open_knowledge_base(self.workspace, self.shop.knowledge_base),
+        return self._get("knowledge_base", lambda: open_knowledge_base(
+            self.workspace, self.shop.knowledge_base, catalog_titles=self.shop.products["title"].astype(str)),
                          "assistant")
 
     @property

@@ -9,10 +9,12 @@ model and text), and indexes the chunks with :class:`~retrieval.search.HybridSea
 closest to the question — or declines. Whether to answer is a calibrated probability: a logistic
 model over retrieval features (:data:`FEATURES`: the best chunk's similarity and coverage, its
 margin over the runner-up, the best sentence's similarity, the share of the question's words the
-knowledge base never uses, ...), fitted on the dev half of the assistant's evaluation set by
+knowledge base never uses, how near the question's focus words come to the best document's
+words, ...), fitted on the dev halves of the assistant's evaluation sets by
 ``benchmarks/assistant.py --tune`` and stored in ``kb_decline.json`` next to this module. A
 question about something the policies never mention ("same-day drone delivery") lands near a
-real chunk through a common word ("delivery") but leaves its rarest words uncovered.
+real chunk through a common word ("delivery") but leaves a focus word ("drone") unrelated to
+anything the document says; product words ("my desk lamp") are not focus words.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,12 @@ MIN_SIMILARITY = 0.54
 MIN_COVERAGE = 0.10
 DECLINE_MODEL = Path(__file__).with_name("kb_decline.json")
 FEATURES = ("similarity", "coverage", "margin", "sentence_similarity", "unknown_share", "matched_share",
-            "same_doc", "dense_z", "bm25_top", "weakest_word", "mean_word")
+            "same_doc", "dense_z", "bm25_top", "focus_weakest", "focus_second", "doc_word_mean")
+# words that carry no topic in a question (how fast / long / much, "actually", "still", contractions): left out of the
+# word-to-document alignment, where they would look like an uncovered subject
+FILLER_WORDS = frozenset("""fast quickly quick soon long much many often actually still just get got anything anymore really bit now whats what's don't doesn't
+isn't it's i've i'm i'd won't can't didn't thing things something need want like also ever even maybe please thanks
+hi hey ok okay""".split())
 _WORDS = re.compile(r"[a-z][a-z0-9'-]{2,}")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 TITLE_WEIGHT = 0.3  # BM25 weight of a chunk's "document — heading" line against its body (1.0)
@@ -134,9 +142,13 @@ class KnowledgeBase:
         self.title_weight = title_weight
         self.cache_dir = cache_dir
 
-    def fit(self, knowledge_base: pd.DataFrame, *, collection: Any = None) -> KnowledgeBase:
+    def fit(self, knowledge_base: pd.DataFrame, *, collection: Any = None,
+            catalog_titles: Iterable[str] = ()) -> KnowledgeBase:
         """Chunk and index ``knowledge_base``; vectors from ``collection`` where it holds the chunk's
-        current text (chunks it lacks or holds stale are embedded here, with the same model)."""
+        current text (chunks it lacks or holds stale are embedded here, with the same model).
+        ``catalog_titles`` (the product titles) name the shop's product words: a product inside a
+        policy question ("my desk lamp cracked") is incidental, not its subject, so the decline
+        model's focus features leave those words out."""
         from retrieval.indexing import kb_documents
         from retrieval.search import HybridSearcher
 
@@ -171,6 +183,10 @@ class KnowledgeBase:
         if docs:
             self.searcher_.fit(frame, embeddings=vectors, show_progress=False)
         self._fit_words(docs)
+        self.catalog_words_ = frozenset(w for t in catalog_titles for w in self._content_words(str(t)))
+        self.doc_rows_: dict[str, list[int]] = {}
+        for row, d in enumerate(docs):
+            self.doc_rows_.setdefault(str(d.metadata["doc_id"]), []).append(row)
         self.sentences_ = [sentences_of(body_text(d.text)) for d in docs]
         flat = [s for sents in self.sentences_ for s in sents]
         self.sentence_vectors_: list[np.ndarray] = []
@@ -198,19 +214,27 @@ class KnowledgeBase:
         self.word_vectors_ = (embed_texts(vocab, cache_dir=self.cache_dir, show_progress=False) if vocab
                               else np.zeros((0, 384), dtype=np.float32))
 
-    def word_alignment(self, question: str, row: int) -> tuple[float, float]:
-        """(weakest, mean) over the question's content words of the best cosine similarity to a
-        word of chunk ``row``: one question word unrelated to anything in the chunk pulls the
-        weakest link down."""
+    def word_alignment(self, question: str, doc_id: str) -> tuple[float, float, float]:
+        """How near the question's words come to the words of document ``doc_id`` (all its
+        chunks): (weakest, second weakest) best cosine similarity over the question's focus words
+        — content words that are neither filler, common English nor product words — and the mean
+        over all its non-filler content words. A near miss ("gold *tier*", "parcel *locker*")
+        leaves one focus word unrelated to anything the document says."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
         from retrieval.embedding import embed_texts
 
-        q = self._content_words(question)
-        chunk = [self.vocab_[w] for w in self.chunk_words_[row] if w in self.vocab_] if row >= 0 else []
-        if not q or not chunk:
-            return 0.0, 0.0
-        qv = embed_texts(q, cache_dir=self.cache_dir, show_progress=False)
-        best = (qv @ self.word_vectors_[chunk].T).max(axis=1)
-        return float(best.min()), float(best.mean())
+        words = [w for w in self._content_words(question) if w not in FILLER_WORDS]
+        rows = self.doc_rows_.get(doc_id, [])
+        vocab = sorted({self.vocab_[w] for r in rows for w in self.chunk_words_[r] if w in self.vocab_})
+        if not words or not vocab:
+            return 1.0, 1.0, 1.0
+        best = (embed_texts(words, cache_dir=self.cache_dir, show_progress=False) @ self.word_vectors_[vocab].T).max(axis=1)
+        focus = np.sort([b for w, b in zip(words, best, strict=True)
+                         if w not in ENGLISH_STOP_WORDS and w not in self.catalog_words_])
+        if not len(focus):
+            return 1.0, 1.0, float(best.mean())
+        return float(focus[0]), float(focus[1] if len(focus) > 1 else focus[0]), float(best.mean())
 
     def features(self, question: str, passages: list[Passage], query_vector: np.ndarray | None = None) -> dict[str, float]:
         """The retrieval features the decline model reads (see :data:`FEATURES`)."""
@@ -235,8 +259,8 @@ class KnowledgeBase:
         if tokens:
             scores = bm.scores(tokens)
             bm25_top = float(scores.max() / (scores.max() + scores.mean() + 1e-9)) if scores.max() > 0 else 0.0
-        weakest, mean_word = self.word_alignment(question, best.row)
-        return {"weakest_word": weakest, "mean_word": mean_word, "dense_z": dense_z, "bm25_top": bm25_top, "similarity": best.similarity, "coverage": best.coverage,
+        weakest, second_weakest, mean_word = self.word_alignment(question, best.doc_id)
+        return {"focus_weakest": weakest, "focus_second": second_weakest, "doc_word_mean": mean_word, "dense_z": dense_z, "bm25_top": bm25_top, "similarity": best.similarity, "coverage": best.coverage,
                 "margin": best.similarity - (second.similarity if second else 0.0),
                 "sentence_similarity": sent_sim, "unknown_share": unknown,
                 "matched_share": len(best.matched) / max(1, len(set(tokens))),
@@ -316,9 +340,11 @@ class KnowledgeBase:
         return None
 
 
-def open_knowledge_base(workspace: str | Path, knowledge_base: pd.DataFrame, **params: Any) -> KnowledgeBase:
+def open_knowledge_base(workspace: str | Path, knowledge_base: pd.DataFrame, *, catalog_titles: Iterable[str] = (),
+                        **params: Any) -> KnowledgeBase:
     """The workspace's knowledge base; vectors from its Chroma KB collection when ``shelfwise
-    index`` built one (unusable or absent: every chunk is embedded here)."""
+    index`` built one (unusable or absent: every chunk is embedded here). ``catalog_titles``: the
+    product titles (see :meth:`KnowledgeBase.fit`)."""
     from recsys_core.errors import ShelfwiseError
     from recsys_core.workspace import Workspace
 
@@ -336,6 +362,7 @@ def open_knowledge_base(workspace: str | Path, knowledge_base: pd.DataFrame, **p
             collection = get_collection(open_client(config), "kb", config)
         except (ShelfwiseError, ImportError, FileNotFoundError) as exc:
             note = f"knowledge base embedded in process: the index could not be used ({exc})"
-    kb = KnowledgeBase(cache_dir=index_dir / "embed-cache", **params).fit(knowledge_base, collection=collection)
+    kb = KnowledgeBase(cache_dir=index_dir / "embed-cache", **params).fit(knowledge_base, collection=collection,
+                                                                         catalog_titles=catalog_titles)
     kb.note_ = note
     return kb

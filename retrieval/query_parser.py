@@ -8,12 +8,18 @@ from dataclasses import dataclass, field
 
 from retrieval.filters import SearchFilters
 
-_NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:\$|dollars?|usd|eur|€|£)?"
+# a money amount: "$25", "25 dollars", "25美元"; never a percentage or a count ("over 10%", "over 2 weeks")
+_NUM = (r"\$?\s*(\d+(?:[.,]\d+)?)(?![.,]?\d)(?!\s*(?:%|(?:percent|per cent|days?|weeks?|months?|years?|hours?|minutes?|"
+        r"kg|lbs?|cm|mm|items?|units?|pieces|pcs|people|stars?|reviews?|orders?)\b|天|周|个月|年|件))"
+        r"\s*(?:\$|dollars?|usd|eur|€|£|美元|元|块)?")
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("between", re.compile(rf"\b(?:between|from)\s+{_NUM}\s+(?:and|to|-)\s+{_NUM}", re.I)),
     ("range", re.compile(rf"(?<![\w/])\${_NUM}?\s*(?:-|to)\s*\$\s*(\d+(?:[.,]\d+)?)", re.I)),
-    ("max", re.compile(rf"\b(?:under|below|less than|cheaper than|up to|max(?:imum)?|at most|<=?)\s*{_NUM}", re.I)),
-    ("min", re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?|from|>=?)\s*{_NUM}", re.I)),
+    ("max", re.compile(rf"\b(?:under|below|less than|cheaper than|up to|max(?:imum)?|at most|"
+                       rf"(?:nothing|not|no)\s+(?:over|above|more than|higher than|pricier than)|<=?)\s*{_NUM}|"
+                       rf"(?:不超过|低于|少于|不到|最多)\s*{_NUM}|{_NUM}\s*(?:以下|以内|之内)", re.I)),
+    ("min", re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?|from|>=?)\s*{_NUM}|"
+                       rf"(?:超过|高于|至少)\s*{_NUM}|{_NUM}\s*以上", re.I)),
 )
 _IN_STOCK = re.compile(r"\b(?:in[- ]stock|available now|available)\b", re.I)
 _FIELD = re.compile(r"\b(brand|category):(\"[^\"]+\"|\S+)", re.I)
@@ -74,10 +80,10 @@ def parse_query(
             lo, hi = sorted((_money(m.group(1) or m.group(2)), _money(m.groups()[-1])))
             price_min, price_max = lo, hi
         elif kind == "max" and price_max is None:
-            price_max = _money(m.group(1))
+            price_max = _money(next(g for g in m.groups() if g))
         elif kind == "min" and price_min is None:
             if not m.group(0).lower().startswith("from") or "$" in m.group(0):
-                price_min = _money(m.group(1))
+                price_min = _money(next(g for g in m.groups() if g))
             else:
                 continue
         cut(m)

@@ -7,6 +7,7 @@ Each parser, given any input, returns a well-formed result or raises its package
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import string
@@ -430,7 +431,11 @@ def test_intent_parser_routes_any_text_to_a_known_intent(first: str, second: str
         )
         if plan.args.get("rank") is not None:
             assert plan.args["rank"] >= 1  # "#0" must not pick the last result through index -1
-    assert extract_slots(first, LEX) == route(first, LEX).slots
+    slots, routed = extract_slots(first, LEX), route(first, LEX).slots
+    if routed.user_id != slots.user_id:  # a bare number read as the user a user tool needs ("recs for 1313?")
+        assert slots.user_id is None and slots.bare_number and routed.user_id == LEX.user_id(slots.bare_number)
+        routed = dataclasses.replace(routed, user_id=None)
+    assert slots == routed
 
 
 # ---- prompts ---------------------------------------------------------------------------------

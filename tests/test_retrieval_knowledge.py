@@ -116,3 +116,22 @@ def test_decline_model_round_trips_and_is_used_by_default(tmp_path: Path) -> Non
     assert back == m and DeclineModel.load(tmp_path / "missing.json") is None
     assert back.probability({"similarity": 0.5, "coverage": 0.0}) == pytest.approx(1 / (1 + np.e))
     assert DECLINE_MODEL.exists() and KnowledgeBase().decline_model == DeclineModel.load()
+
+
+def test_focus_words_leave_out_products_fillers_and_common_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decline model's focus features look only at what a question is about: a product named
+    in it ("my desk lamp") or a filler ("actually") is not an uncovered subject; a word the
+    document never comes near ("locker") is."""
+    import retrieval.embedding as embedding
+
+    monkeypatch.setattr(embedding, "embed_texts", lambda texts, **kw: _vectors(list(texts)))
+    monkeypatch.setattr(embedding, "embed_query", lambda text: _vectors([text])[0])
+    kb = KnowledgeBase(min_similarity=0.1, min_coverage=0.3).fit(KB, catalog_titles=["Lumio Desk Lamp, Blue"])
+    assert {"desk", "lamp", "lumio"} <= kb.catalog_words_
+    # hashing vectors: a word matches only itself, so every question word is exactly 1 or ~0
+    covered = kb.word_alignment("can I actually return my desk lamp within 30 days?", "returns")
+    assert covered[0] == pytest.approx(1.0)  # focus words: return, days (both in the document)
+    near_miss = kb.word_alignment("can my parcel go to a locker?", "shipping")
+    assert near_miss[0] < 0.5
+    features = kb.features("parcel locker delivery", kb.retrieve("parcel locker delivery"))
+    assert {"focus_weakest", "focus_second", "doc_word_mean"} <= set(features)

@@ -149,8 +149,11 @@ class Assistant:
         picked = self._llm_tool_choice(question) if intent is None else None
         plan = get_tool(r.intent).plan(r.slots, question, user) if r.intent in registered_tools() else Plan(None)
         options: list[dict[str, Any]] = []
+        understood: dict[str, Any] = {}  # what a clarifying question did understand (its facts panel)
         if r.slots.ambiguous_items and not r.slots.item_ids and r.intent in _NEEDS_ITEM and not picked:
             plan, options = self._which_item(question, r)
+            understood = {"description": r.slots.product_description, "brands": list(r.slots.brands),
+                          "product_type": r.slots.product_type, "candidates": list(r.slots.ambiguous_items)}
         elif r.intent == CLARIFY:
             plan, options = _which_reading(question, r)
         tool, args = picked if picked else (plan.tool, plan.args)
@@ -160,7 +163,7 @@ class Assistant:
                 args = {**args, "question": f"{earlier[-1]['question']} {question}"}
         if tool is None:
             text = plan.ask or (CHIT_CHAT_REPLY if r.intent == CHIT_CHAT else UNKNOWN)
-            out = Answer(text, r.intent, slots=r.slots.to_dict(), options=options)
+            out = Answer(text, r.intent, facts=understood, slots=r.slots.to_dict(), options=options)
         else:
             result = self._call(tool, args)
             if r.followup and r.slots.rank and tool == "lookup_product" and "rank" not in result.facts:

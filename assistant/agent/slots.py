@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assistant.agent.lexicon import Lexicon, words
+from retrieval.query_parser import parse_query
 
 _USER = re.compile(r"(?:\b(?:user|customer|shopper|client|buyer|member)|用户|客户|顾客|会员)\s*(?:id\s*)?(?:no\.?\s*|number\s*)?"
                    r"#?\s*([A-Za-z]*\d+)(?![A-Za-z0-9])", re.I)
@@ -35,6 +36,7 @@ _REFERS = re.compile(r"\b(?:it|its|it's|they|them|their|theirs|he|she|his|her|th
                      r"number (?:one|two|three|four|five|\d+)|the one above)\b|它|这个|那个|该商品|第\s*[一二三四五六七八九十\d]",
                      re.I)
 _BURY = re.compile(r"\b(?:bur(?:y|ied|ying)|demot\w*|push(?:ed|ing)? down|down-?rank\w*|sink|penali[sz]\w*|"
+                   r"(?:knock|push|tone|play|turn)\w*\b.{0,30}\bdown\b|"
                    r"(?:lower|drop|reduce|cut|decrease)\w*\b.{0,40}\b(?:rank|weight|visibility|exposure|by)|"
                    r"de-?prioriti[sz]e\w*)\b|降权|压低|降低|打压|减少", re.I)
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"“'‘]([^\"”'’]{2,80})[\"”'’](?![A-Za-z])")
@@ -42,8 +44,6 @@ _PERSON = re.compile(r"\b(?:they|them|their|theirs|he|she|his|her|this (?:custom
 _BARE_NUMBER = re.compile(r"(?<![\w$#.%])(\d{1,6})(?![\w%.])(?!\s*(?:%|percent|dollars|usd|days?|weeks?|months?))", re.I)
 _PCT = re.compile(r"(-?\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)", re.I)
 _MONEY = re.compile(r"(?:\$|usd\s*|€|£)\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:dollars|usd|eur)\b", re.I)
-_UNDER = re.compile(r"\b(?:under|below|less than|cheaper than|max(?:imum)?|up to)\s*\$?\s*(\d+(?:\.\d+)?)", re.I)
-_OVER = re.compile(r"\b(?:over|above|more than|at least|min(?:imum)?|from)\s*\$?\s*(\d+(?:\.\d+)?)", re.I)
 _RANK = re.compile(r"(?:#\s*(\d+)|\b(?:rank(?:ed)?|position|number|no\.)\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)\b)", re.I)
 _TOPK = re.compile(r"\btop[\s-]*(\d+)\b", re.I)
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
@@ -238,10 +238,8 @@ def extract_slots(text: str, lex: Lexicon) -> Slots:
         if s.percent > 0 and _BURY.search(text):
             s.percent = -s.percent
     s.amounts = [float(a or b) for a, b in _MONEY.findall(text)]
-    if (m := _UNDER.search(text)):
-        s.price_max = float(m.group(1))
-    if (m := _OVER.search(text)) and not _PCT.match(text, m.end(1)):
-        s.price_min = float(m.group(1))
+    prices = parse_query(text, stock=False).filters  # the search's own price parser: one reading of "under $30"
+    s.price_max, s.price_min = prices.price_max, prices.price_min
     s.rank = _rank_of(text)
     if (m := _TOPK.search(text)):
         s.k = _count(m.group(1))
