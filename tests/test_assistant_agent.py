@@ -178,6 +178,29 @@ def test_followup_reuses_intent(service: ShelfwiseService) -> None:
     assert other.intent == "segment_profile" and other.facts["user_id"] == "U00020"
 
 
+def test_merchandiser_asks_without_naming_a_customer_or_context(service: ShelfwiseService) -> None:
+    """Recommendations within a category or brand (and "and in garden?" after a list); the
+    segments themselves when no customer is named; two products side by side when no user or
+    search is given to rank them in."""
+    a = _bot(service)
+    office = a.ask("recommendations for U00017, office category only", session="only")
+    assert office.tool_calls[0]["args"]["category"] == "office" and office.facts["results"]
+    assert {service.products.loc[r["item_id"], "category"] for r in office.facts["results"]} == {"office"}
+    garden = a.ask("and in garden?", session="only")
+    assert garden.facts["user_id"] == "U00017" and garden.facts.get("category") == "garden"
+    assert {service.products.loc[r["item_id"], "category"] for r in garden.facts["results"]} <= {"garden"}
+    seg = a.ask("give me an overview of our customer segments")
+    assert seg.intent == "segment_profile" and seg.facts["segments"]
+    assert sum(r["users"] for r in seg.facts["segments"]) == seg.facts["users"]
+    assert seg.facts["segments"][0]["segment"] in seg.answer
+    pair = a.ask("compare P00010 and P00011")
+    prices = {i: float(service.products.loc[i, "price"]) for i in ("P00010", "P00011")}
+    assert pair.intent == "compare" and set(pair.facts["products"]) == set(prices)
+    if prices["P00010"] != prices["P00011"]:
+        cheaper = min(prices, key=prices.__getitem__)
+        assert pair.facts["cheaper"] == cheaper and pair.answer.startswith(f"{cheaper} is cheaper")
+
+
 def test_memory_persists_across_instances(service: ShelfwiseService, tmp_path: Path) -> None:
     _bot(service, memory=SessionMemory(tmp_path)).ask("what segment is user 3 in", session="s")
     again = _bot(service, memory=SessionMemory(tmp_path)).ask("what about user 4?", session="s")

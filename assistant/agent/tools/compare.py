@@ -19,7 +19,6 @@ from assistant.agent.tools.render import (
 )
 from assistant.agent.tools.result import ToolResult, product_brief
 from assistant.ranking import rank_text
-from recsys_core.errors import UnknownIdError
 
 
 class Args(BaseModel):
@@ -62,7 +61,7 @@ def run(service: Any, item_a: str, item_b: str, user_id: str | None = None, quer
                                  "ahead": item_a if c["a_above_b"] else item_b}
         return ToolResult("compare", {**args, "query": query}, facts, [item_a, item_b])
     if not user_id:
-        raise UnknownIdError("user", None, "the question (name a user id or a search query to compare within)")
+        return _side_by_side(service, item_a, item_b)
     c = service.compare(item_a, item_b, user_id=user_id)
     facts = {"item_a": item_a, "item_b": item_b, "titles": titles, "user_id": user_id,
              "rank_a": c["a"]["rank"], "rank_b": c["b"]["rank"], "score_a": round(c["a"]["score"], 4),
@@ -74,6 +73,34 @@ def run(service: Any, item_a: str, item_b: str, user_id: str | None = None, quer
              "score_gap": sig(abs(c["a"]["score"] - c["b"]["score"])),
              **differences(c["a"], c["b"], c["a_above_b"])}
     return ToolResult("compare", {**args, "user_id": user_id}, facts, [item_a, item_b])
+
+
+def _side_by_side(service: Any, item_a: str, item_b: str) -> ToolResult:
+    """No user or search to rank them in: the two products' live price and stock side by side
+    (the product table's figures, read as lookup_product reads them)."""
+    from assistant.agent.tools.lookup_product import run as lookup
+
+    a, b = lookup(service, item_a).facts, lookup(service, item_b).facts
+    facts: dict[str, Any] = {"item_a": item_a, "item_b": item_b, "titles": {item_a: a["title"], item_b: b["title"]},
+                             "products": {item_a: a, item_b: b}}
+    if a["price"] != b["price"]:
+        facts["cheaper"] = item_a if a["price"] < b["price"] else item_b
+        facts["price_gap"] = round(abs(a["price"] - b["price"]), 2)
+    if a["stock"] is not None and b["stock"] is not None and a["stock"] != b["stock"]:
+        facts["more_stock"] = item_a if a["stock"] > b["stock"] else item_b
+    return ToolResult("compare", {"item_a": item_a, "item_b": item_b}, facts, [item_a, item_b])
+
+
+def _side_template(f: dict[str, Any]) -> str:
+    def one(i: str) -> str:
+        p = f["products"][i]
+        stock = "stock unknown" if p["stock"] is None else (f"{p['stock']} in stock" if p["stock"] else "out of stock")
+        return f"{i} {p['title']} (${fmt(p['price'])}, {stock})"
+
+    a, b = f["item_a"], f["item_b"]
+    lead = (f"{f['cheaper']} is cheaper by ${fmt(f['price_gap'])}" if f.get("cheaper")
+            else "They cost the same")
+    return (f"{lead}: {one(a)} vs {one(b)}. Name a user or a search to see why one ranks above the other.")
 
 
 def _why(d: dict[str, Any], lead: str, trail: str, rules: dict[str, list[str]]) -> str:
@@ -88,6 +115,8 @@ def _why(d: dict[str, Any], lead: str, trail: str, rules: dict[str, list[str]]) 
 
 
 def template(f: dict[str, Any]) -> str:
+    if "products" in f:
+        return _side_template(f)
     a, b = f["item_a"], f["item_b"]
     lead, trail = (a, b) if f["a_above_b"] else (b, a)
     rank = {a: rank_text(f["rank_a"]), b: rank_text(f["rank_b"])}
@@ -128,9 +157,7 @@ def plan(slots: Any, question: str, user: str | None) -> Plan:
         args["user_id"] = slots.user_id or user
     elif slots.product_type:
         args["query"] = slots.product_type
-    else:
-        return Plan(None, ask="Compare them for which user or search query?")
-    return Plan("compare", args)
+    return Plan("compare", args)  # neither: price and stock side by side
 
 
 def accepts(slots: Any, text: str) -> bool:
@@ -141,7 +168,7 @@ TOOL = register(Tool(
     name="compare",
     label="why one item ranks above another",
     description="Why item A ranks above (or below) item B: per-component difference (rules included) for a "
-                "user, per-stage for a search query.",
+                "user, per-stage for a search query; with neither, their price and stock side by side.",
     args=Args, run=run, template=template, plan=plan, accepts=accepts,
     examples=phrasings("compare"),
 ))

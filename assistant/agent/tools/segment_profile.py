@@ -12,10 +12,24 @@ from assistant.agent.tools.result import ToolResult, money, pct
 
 
 class Args(BaseModel):
-    user_id: str = Field(description="the customer id, e.g. U00044")
+    user_id: str | None = Field(default=None, description="the customer id, e.g. U00044 (none: every segment)")
 
 
-def run(service: Any, user_id: str) -> ToolResult:
+def overview(service: Any) -> ToolResult:
+    """Every customer segment: name, size, price band and top categories."""
+    table = service.strategy.segment_table()
+    total = int(table["users"].sum()) if len(table) else 0
+    rows = [{"segment": str(r["name"]), "users": int(r["users"]), "share_pct": pct(r["users"] / total if total else 0, 0),
+             "price_band": r["price_band"], "description": str(r["description"]),
+             "top_categories": {k: pct(v, 0) for k, v in dict(r["top_categories"]).items()}}
+            for _, r in table.sort_values("users", ascending=False).iterrows()]
+    return ToolResult("segment_profile", {}, {"segments": rows, "users": total},
+                      [f"segment:{r['segment']}" for r in rows])
+
+
+def run(service: Any, user_id: str | None = None) -> ToolResult:
+    if user_id is None:
+        return overview(service)
     p = service.strategy.profile(user_id)
     days = p["days_since_last_activity"]
     facts = {"user_id": user_id, "segment": p["segment"], "segment_description": p["segment_description"],
@@ -28,6 +42,13 @@ def run(service: Any, user_id: str) -> ToolResult:
 
 
 def template(f: dict[str, Any]) -> str:
+    if "segments" in f:
+        if not f["segments"]:
+            return "There are too few active customers to form segments."
+        lines = [f"- {r['segment']}: {fmt(r['users'])} customers ({fmt(r['share_pct'])}%), {r['description']}"
+                 for r in f["segments"]]
+        return (f"{len(f['segments'])} customer segments over {fmt(f['users'])} customers, largest first:\n"
+                + "\n".join(lines) + "\nName a customer for their own profile.")
     cats = listing([f"{k} ({fmt(v)}%)" for k, v in f["favourite_categories"].items()]) if f["favourite_categories"] else ""
     brands = listing([f"{k} {fmt(v)}%" for k, v in f["favourite_brands"].items()]) if f["favourite_brands"] else ""
     own = [f"mostly shops {cats}" if cats else "", f"favourite brands {brands}" if brands else "",
@@ -50,15 +71,16 @@ def template(f: dict[str, Any]) -> str:
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
     user = slots.user_id or user
-    if not user:
-        return Plan(None, ask="Which user's profile? Give a user id.")
+    if not user:  # no customer named: the segments themselves
+        return Plan("segment_profile", {})
     return Plan("segment_profile", {"user_id": user})
 
 
 TOOL = register(Tool(
     name="segment_profile",
     label="a customer's segment and profile",
-    description="A user's segment and profile: favourite categories and brands, price band, RFM, recency.",
+    description="A user's segment and profile: favourite categories and brands, price band, RFM, recency; "
+                "without a user, every segment with its size.",
     args=Args, run=run, template=template, plan=plan,
     examples=phrasings("segment_profile"),
 ))
