@@ -17,7 +17,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("range", re.compile(rf"(?<![\w/])\${_NUM}?\s*(?:-|to)\s*\$\s*(\d+(?:[.,]\d+)?)", re.I)),
     ("max", re.compile(rf"\b(?:under|below|less than|cheaper than|up to|max(?:imum)?|at most|"
                        rf"(?:nothing|not|no)\s+(?:over|above|more than|higher than|pricier than)|<=?)\s*{_NUM}|"
-                       rf"(?:不超过|低于|少于|不到|最多)\s*{_NUM}|{_NUM}\s*(?:以下|以内|之内)", re.I)),
+                       rf"(?:不超过|低于|少于|不到|最多)\s*{_NUM}|{_NUM}\s*(?:以下|以内|之内)|"
+                       rf"(?<![\w.]){_NUM}\s*(?:max(?:imum)?|tops|at most|or (?:less|under|cheaper))\b", re.I)),
     ("min", re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?|from|>=?)\s*{_NUM}|"
                        rf"(?:超过|高于|至少)\s*{_NUM}|{_NUM}\s*以上", re.I)),
 )

@@ -201,6 +201,33 @@ def test_merchandiser_asks_without_naming_a_customer_or_context(service: Shelfwi
         assert pair.facts["cheaper"] == cheaper and pair.answer.startswith(f"{cheaper} is cheaper")
 
 
+def test_exposure_of_one_brand_against_its_share_of_items(service: ShelfwiseService) -> None:
+    a = _bot(service)
+    brand = str(service.products[service.products["category"] == "beauty"]["brand"].iloc[0])
+    ans = a.ask(f"is {brand} over-exposed in beauty?")
+    assert ans.intent == "exposure_audit" and ans.tool_calls[0]["args"]["brand"] == brand
+    b = ans.facts["brand"]
+    items = service.products[service.products["category"] == "beauty"]
+    assert b["items_share_pct"] == pytest.approx(100 * (items["brand"] == brand).mean(), abs=0.1)
+    assert ans.answer.startswith(f"{brand} is ") and "of the items" in ans.answer
+    whole = a.ask("exposure audit for toys")  # the category, not titles that contain "toy"
+    assert whole.tool_calls[0]["args"]["product_type"] is None
+    assert whole.facts["items_in_scope"] == int((service.products["category"] == "toys").sum())
+
+
+def test_whatif_shows_a_named_customers_list_before_and_after(service: ShelfwiseService) -> None:
+    a = _bot(service)
+    top = service.recommend("U00017", k=10)
+    brand = str(service.products.loc[top[-1].item_id, "brand"])
+    ans = a.ask(f"if I push {brand} up 300%, how does user 17's list change?")
+    assert ans.intent == "whatif" and ans.tool_calls[0]["args"]["user_id"] == "U00017"
+    u = ans.facts["user_list"]
+    assert u["before"] == [r.item_id for r in top]
+    boosted = [i for i in u["after"] if str(service.products.loc[i, "brand"]) == brand]
+    assert boosted and all(u["after"].index(i) <= (u["before"].index(i) if i in u["before"] else 10) for i in boosted)
+    assert "U00017's top 10" in ans.answer
+
+
 def test_memory_persists_across_instances(service: ShelfwiseService, tmp_path: Path) -> None:
     _bot(service, memory=SessionMemory(tmp_path)).ask("what segment is user 3 in", session="s")
     again = _bot(service, memory=SessionMemory(tmp_path)).ask("what about user 4?", session="s")

@@ -48,6 +48,20 @@ def test_parser_price_stock_brand_category() -> None:
     assert p.filters.categories == ("home > living room",) and p.text == "sofa"
 
 
+@pytest.mark.parametrize("query,low,high", [
+    ("need a tent for a festival, nothing over $100", None, 100),  # a maximum, not a minimum
+    ("storage jar set, 20 dollars max", None, 20),
+    ("desk lamp $30 tops", None, 30),
+    ("有没有25美元以下的台灯？", None, 25),
+    ("不超过30元的杯子", None, 30),
+    ("boost by 15 percent over 2 weeks", None, None),  # a percentage and a duration are no prices
+    ("items selling over 10% margin", None, None),
+])
+def test_parser_reads_budgets_as_people_write_them(query: str, low: float | None, high: float | None) -> None:
+    f = parse_query(query).filters
+    assert (f.price_min, f.price_max) == (low, high)
+
+
 def test_parser_leaves_sizes_alone() -> None:
     p = parse_query("2x4 studs 8 ft")
     assert p.text == "2x4 studs 8 ft" and p.filters.is_empty()

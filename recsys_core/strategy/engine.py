@@ -116,7 +116,8 @@ class StrategyEngine:
     def exposure(self, *, category: str | None = None, product_type: str | None = None, k: int = 10,
                  days: int = EXPOSURE_DAYS) -> dict[str, Any]:
         """Position-weighted top-``k`` exposure of the logged lists of the last ``days`` days,
-        restricted to a category and/or a product type (a word of the title)."""
+        restricted to a category and/or a product type (a word of the title); with each brand's
+        share of the items in scope (``brand_catalogue_share``), the share a fair split would give."""
         from recsys_core.strategy.exposure import exposure_audit
 
         p = self.shop.products
@@ -128,7 +129,8 @@ class StrategyEngine:
         in_scope = set(scope["item_id"].astype(str))
         lists = [kept for kept in ([i for i in shown if i in in_scope] for shown in self._recent_lists(days)) if kept]
         audit = exposure_audit(lists, scope, k=k)
-        return {**audit, "items_in_scope": len(scope), "days": days}
+        catalogue = scope["brand"].astype(str).value_counts(normalize=True) if len(scope) else pd.Series(dtype=float)
+        return {**audit, "items_in_scope": len(scope), "days": days, "brand_catalogue_share": catalogue}
 
     def _recent_lists(self, days: int) -> list[list[str]]:
         from recsys_core.strategy.whatif import shown_lists

@@ -17,6 +17,10 @@ class Args(BaseModel):
     brand: str | None = None
     category: str | None = None
     item_id: str | None = None
+    user_id: str | None = Field(default=None, description="also show how this customer's top 10 would change")
+
+
+USER_DEPTH = 10  # the customer's list compared before and after
 
 
 def _r(x: Any, digits: int = 2) -> float | None:
@@ -42,8 +46,20 @@ def _money_reading(m: dict[str, Any]) -> dict[str, str]:
             "verdict": _verdict(m["ci_low"], m["ci_high"])}
 
 
+def user_list_change(service: Any, user_id: str, live: Any, changed: Any, k: int = USER_DEPTH) -> dict[str, Any]:
+    """A customer's top ``k`` under the live rules and with the change: what enters, leaves and moves."""
+    before = [r.item_id for r in service.recommend(user_id, k=k, rules=live)]
+    after = [r.item_id for r in service.recommend(user_id, k=k, rules=changed)]
+    moved = [{"item_id": i, "before": before.index(i) + 1, "after": after.index(i) + 1}
+             for i in after if i in before and before.index(i) != after.index(i)]
+    return {"user_id": user_id, "k": k, "before": before, "after": after,
+            "entered": [{"item_id": i, "after": after.index(i) + 1} for i in after if i not in before],
+            "left": [{"item_id": i, "before": before.index(i) + 1} for i in before if i not in after],
+            "moved": sorted(moved, key=lambda m: -abs(m["before"] - m["after"]))}
+
+
 def run(service: Any, percent: float, brand: str | None = None, category: str | None = None,
-        item_id: str | None = None) -> ToolResult:
+        item_id: str | None = None, user_id: str | None = None) -> ToolResult:
     from recsys_core.strategy.engine import boost_change
     from recsys_core.strategy.rules import RuleSet
     from recsys_core.strategy.whatif import Change
@@ -75,8 +91,11 @@ def run(service: Any, percent: float, brand: str | None = None, category: str | 
                        for e in rows.head(2).itertuples()]
     by_name = {m["metric"]: m for m in metrics}
     facts["reading"] = {k: _money_reading(by_name[k]) for k in ("revenue", "margin") if k in by_name}
-    return ToolResult("whatif", {"percent": percent, "brand": brand, "category": category, "item_id": item_id},
-                      facts, ["whatif:replay"])
+    args = {"percent": percent, "brand": brand, "category": category, "item_id": item_id}
+    if user_id:
+        facts["user_list"] = user_list_change(service, user_id, live, change.rules)
+        args["user_id"] = user_id
+    return ToolResult("whatif", args, facts, ["whatif:replay"])
 
 
 def template(f: dict[str, Any]) -> str:
@@ -103,8 +122,16 @@ def template(f: dict[str, Any]) -> str:
               for m in f["metrics"] if m["metric"] in ("clicks", "purchases") and m["delta"] is not None]
     if counts:
         text += " " + "; ".join(counts)[:1].upper() + "; ".join(counts)[1:] + "."
-    return (text + f" Replayed {f['sessions']} sessions from {f['period'][0]} to {f['period'][1]}; "
-            f"{f['lists_changed']} of {f['lists']} lists change.")
+    text += (f" Replayed {f['sessions']} sessions from {f['period'][0]} to {f['period'][1]}; "
+             f"{f['lists_changed']} of {f['lists']} lists change.")
+    u = f.get("user_list")
+    if u:
+        parts = ([f"{e['item_id']} enters at #{e['after']}" for e in u["entered"][:3]]
+                 + [f"{m['item_id']} moves #{m['before']} -> #{m['after']}" for m in u["moved"][:3]]
+                 + [f"{e['item_id']} drops out (was #{e['before']})" for e in u["left"][:3]])
+        text += (f" For {u['user_id']}'s top {u['k']}: " + "; ".join(parts) + "." if parts
+                 else f" {u['user_id']}'s top {u['k']} would not change.")
+    return text
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
@@ -112,9 +139,12 @@ def plan(slots: Any, question: str, user: str | None) -> Plan:
         return Plan(None, ask="By how much? e.g. \"what if I boost brand Voltix by 20%\".")
     if not (slots.brands or slots.categories or slots.item_ids):
         return Plan(None, ask="Boost which brand, category or item?")
-    return Plan("whatif", {"percent": slots.percent, "brand": slots.brands[0] if slots.brands else None,
-                           "category": None if slots.brands else slots.category,
-                           "item_id": None if (slots.brands or slots.categories) else slots.item_ids[0]})
+    args = {"percent": slots.percent, "brand": slots.brands[0] if slots.brands else None,
+            "category": None if slots.brands else slots.category,
+            "item_id": None if (slots.brands or slots.categories) else slots.item_ids[0]}
+    if slots.user_id:  # "... how does user 7's list change?"
+        args["user_id"] = slots.user_id
+    return Plan("whatif", args)
 
 
 _CHANGE = re.compile(r"\b(?:boost|bury|buri|pin|demot|promot|discount|price|rule|re-?rank|weight)|%", re.I)
@@ -129,7 +159,8 @@ TOOL = register(Tool(
     name="whatif",
     label="a what-if simulation of a boost or bury",
     description="What-if: replay logged sessions with and without a boost (on top of the live rules); "
-                "clicks, purchases, revenue, margin with 95% intervals, and exposure moved.",
+                "clicks, purchases, revenue, margin with 95% intervals, and exposure moved; with a user, how "
+                "that customer's top 10 changes.",
     args=Args, run=run, template=template, plan=plan, accepts=accepts, structured=True,
     examples=phrasings("whatif"),
 ))
