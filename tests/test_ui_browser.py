@@ -116,6 +116,23 @@ def test_chat_answers_with_a_citation(page: Any) -> None:
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
 
 
+def test_a_question_typed_while_an_answer_streams_is_kept(page: Any) -> None:
+    """The box is cleared once, when a question is taken; typing the next one while the answer
+    is still coming in must not be wiped by the answer's updates."""
+    page.get_by_role("tab", name="Chat").click()
+    box = page.locator("#chat-input textarea")
+    before = page.locator("#chat-history").inner_text().count("Facts used")
+    box.fill("Which categories are trending up?")
+    page.locator("#chat-send").click()
+    page.wait_for_function("() => document.querySelector('#chat-input textarea').value === ''")
+    box.fill("how much is P00010?")
+    page.wait_for_function(f"() => document.querySelector('#chat-history').innerText.split('Facts used').length > {before + 1}")
+    assert box.input_value() == "how much is P00010?"
+    page.locator("#chat-send").click()
+    page.wait_for_function(f"() => document.querySelector('#chat-history').innerText.split('Facts used').length > {before + 2}")
+    assert "P00010" in page.locator("#chat-history").inner_text() and box.input_value() == ""
+
+
 def _ambiguous_product() -> tuple[str, str, list[str]]:
     """A brand + product type that several items share (so the question needs a clarifying choice)."""
     import json

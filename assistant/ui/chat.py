@@ -63,18 +63,19 @@ def build_chat_tab(service: ShelfwiseService) -> None:
     def answer(text: str, user_id: str, history: list[dict[str, Any]], sid: str,
                intent: str | None = None, shown: str | None = None) -> Iterator[Any]:
         history = [*history, {"role": "user", "content": shown or text}]
-        yield history, "", [], *buttons([])
+        yield history, "", [], *buttons([])  # the question is taken: the box is cleared once, now
         ans = service.ask(text, user=(user_id or "").strip() or None, session=sid, intent=intent)
         reply = {"role": "assistant", "content": ""}
         history = [*history, reply]
         words = ans.answer.split(" ")
         step = max(1, len(words) // 12)  # ~12 updates: streamed, without flooding the socket
+        # later updates leave the box alone: a next question typed meanwhile is kept
         for i in range(0, len(words), step):
             reply["content"] = " ".join(words[: i + step])
-            yield history, "", [], *buttons([])
+            yield history, gr.skip(), [], *buttons([])
         reply["content"] = ans.answer + citation_line(ans.citations)
         options = list(ans.options)[:MAX_OPTIONS]
-        yield [*history[:-1], reply, facts_message(ans)], "", options, *buttons(options)
+        yield [*history[:-1], reply, facts_message(ans)], gr.skip(), options, *buttons(options)
 
     @readable
     def respond(text: str, user_id: str, history: list[dict[str, Any]], sid: str) -> Iterator[Any]:
