@@ -266,10 +266,19 @@ class KnowledgeBase:
                 "matched_share": len(best.matched) / max(1, len(set(tokens))),
                 "same_doc": float(second is not None and second.doc_id == best.doc_id)}
 
-    def answer(self, question: str, *, k: int = 5, max_sentences: int = 2) -> KbReply:
+    def answer(self, question: str, *, context: str | None = None, k: int = 5, max_sentences: int = 2) -> KbReply:
         """The sentences that answer ``question`` best — from the best chunk's document, among
         the ``k`` chunks retrieved, in the document's order — or a decline when the decline
-        model's probability is below its threshold."""
+        model's probability is below its threshold. ``context``: the question this one follows
+        up ("how long does it take?" after "can I return opened headphones?"); the follow-up is
+        read together with its context, and on its own when that reading is declined (a long
+        joint question leaves more words uncovered than either half)."""
+        if context:
+            joint = self.answer(f"{context} {question}", k=k, max_sentences=max_sentences)
+            if joint.answerable:
+                return joint
+            alone = self.answer(question, k=k, max_sentences=max_sentences)
+            return alone if alone.answerable else joint
         from retrieval.embedding import embed_query
 
         passages = self.retrieve(question, k=k)

@@ -165,6 +165,11 @@ def test_references_resolve_from_the_conversation(service: ShelfwiseService) -> 
     a.ask("how much is P00010?", session="refs2")
     left = a.ask("how many are left?", session="refs2")
     assert left.intent == "lookup_product" and left.facts["item_id"] == "P00010"
+    found = a.ask("find me a tent under $100", session="refs3").facts["results"]
+    second = a.ask("how much is the second?", session="refs3")
+    assert second.intent == "lookup_product" and second.facts["item_id"] == found[1]["item_id"]
+    third = a.ask("is the third in stock", session="refs3")  # still the list, not the one item just shown
+    assert third.intent == "lookup_product" and third.facts["item_id"] == found[2]["item_id"]
 
 
 def test_followup_reuses_intent(service: ShelfwiseService) -> None:

@@ -80,8 +80,10 @@ class Assistant:
 
     # ---- routing and tools -------------------------------------------------------------
     def _route(self, question: str, session: str, forced: str | None = None, user: str | None = None) -> Route:
-        return route(question, self.service.lexicon, self.memory.last_route(session), forced=forced,
-                     default_user=user)
+        previous = self.memory.last_route(session)
+        r = route(question, self.service.lexicon, previous, forced=forced, default_user=user)
+        r.listed = list(previous.shown if previous and len(previous.shown) > 1 else previous.listed if previous else [])
+        return r
 
     def _llm_tool_choice(self, question: str) -> tuple[str, dict[str, Any]] | None:
         if not (self.tool_calling and self.llm is not None and hasattr(self.llm, "bind_tools")):
@@ -157,10 +159,10 @@ class Assistant:
         elif r.intent == CLARIFY:
             plan, options = _which_reading(question, r)
         tool, args = picked if picked else (plan.tool, plan.args)
-        if tool == "kb_answer" and r.followup and not picked:  # "and who pays import tax?": read with the last question
+        if tool == "kb_answer" and r.followup and not picked:  # "and who pays import tax?": the last question is its context
             earlier = self.memory.turns(session)
             if earlier:
-                args = {**args, "question": f"{earlier[-1]['question']} {question}"}
+                args = {**args, "context": earlier[-1]["question"]}
         if tool is None:
             text = plan.ask or (CHIT_CHAT_REPLY if r.intent == CHIT_CHAT else UNKNOWN)
             out = Answer(text, r.intent, facts=understood, slots=r.slots.to_dict(), options=options)
@@ -182,7 +184,7 @@ class Assistant:
             out = Answer(text, intent, [{"tool": result.tool, "args": result.args}], result.facts,
                          result.citations, result.declined, source, guard, r.slots.to_dict())
             if result.tool in LIST_TOOLS and not result.error:
-                r.shown = [str(row["item_id"]) for row in result.facts.get("results", []) if "item_id" in row]
+                r.shown = r.listed = [str(row["item_id"]) for row in result.facts.get("results", []) if "item_id" in row]
             elif result.facts.get("item_id"):
                 r.shown = [str(result.facts["item_id"])]
             if result.tool != r.intent and result.tool in registered_tools():

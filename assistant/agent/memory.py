@@ -64,7 +64,8 @@ class SessionMemory:
             return None
         known = set(Slots.__dataclass_fields__)
         slots = Slots(**{k: v for k, v in raw["slots"].items() if k in known})
-        return Route(intent=raw["intent"], slots=slots, followup=False, shown=list(raw.get("shown") or []))
+        return Route(intent=raw["intent"], slots=slots, followup=False, shown=list(raw.get("shown") or []),
+                     listed=list(raw.get("listed") or []))
 
     def turns(self, session: str) -> list[dict[str, Any]]:
         return list(self._get(session)["turns"])
@@ -82,7 +83,8 @@ class SessionMemory:
         turn = {"question": redact(question), "answer": redact(answer), "intent": route.intent, "users": list(users)}
         data["turns"] = (data["turns"] + [turn])[-MAX_TURNS:]
         if route.intent not in ("chit_chat", "unknown", "clarify"):
-            data["route"] = {"intent": route.intent, "slots": asdict(route.slots), "shown": list(route.shown)}
+            data["route"] = {"intent": route.intent, "slots": asdict(route.slots), "shown": list(route.shown),
+                             "listed": list(route.listed)}
         path = self._path(session)
         if path is not None:
             atomic_write_text(path, json.dumps(data))

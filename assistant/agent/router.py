@@ -51,6 +51,7 @@ class Route:
     ranked: list[tuple[str, float]] = field(default_factory=list)  # top readings, for the trace
     options: list[str] = field(default_factory=list)  # clarify: the intents offered
     shown: list[str] = field(default_factory=list)  # item ids the answer listed, in order (memory)
+    listed: list[str] = field(default_factory=list)  # the last list shown in the conversation ("the third one")
 
 
 def classifier() -> IntentClassifier:
@@ -100,8 +101,9 @@ def _context(slots: Slots, previous: Route) -> Slots:
     merged = slots.merged_over(previous.slots)
     if slots.rank and not slots.item_ids:
         merged.item_ids = []  # "and number three?": the item at that rank, not the last one named
-        if previous.shown and slots.rank <= len(previous.shown) and previous.intent != "recommend_for_user":
-            merged.item_ids = [previous.shown[slots.rank - 1]]
+        pool = previous.shown if len(previous.shown) > 1 else (previous.listed or previous.shown)
+        if pool and slots.rank <= len(pool) and previous.intent != "recommend_for_user":
+            merged.item_ids = [pool[slots.rank - 1]]  # after "how much is the second?", "the third" is still in that list
     elif not slots.item_ids and not previous.slots.item_ids and previous.shown and slots.refers_back:
         merged.item_ids = [previous.shown[0]]  # "is it in stock?" after a one-hit answer
     if slots.user_id and slots.user_id != previous.slots.user_id and not slots.item_ids and not slots.rank:

@@ -33,6 +33,7 @@ _CONTINUES = re.compile(r"^\s*(?:and|also|then|ok(?:ay)?,?(?: and| now)?|now|wha
                         r"^\s*(?:那|那么|还有|同样|换成)", re.I)
 _REFERS = re.compile(r"\b(?:it|its|it's|they|them|their|theirs|he|she|his|her|that one|this one|that item|this item|that product|this product|them|those|"
                      r"the (?:first|second|third|fourth|fifth|top|last|same) (?:one|item|result|pick|product)|"
+                     r"the (?:first|second|third|fourth|fifth)(?=\s*(?:[?.!,]|$)|\s+(?:in|is|on|for|cost|please)\b)|"
                      r"number (?:one|two|three|four|five|\d+)|the one above)\b|它|这个|那个|该商品|第\s*[一二三四五六七八九十\d]",
                      re.I)
 _BURY = re.compile(r"\b(?:bur(?:y|ied|ying)|demot\w*|push(?:ed|ing)? down|down-?rank\w*|sink|penali[sz]\w*|"
