@@ -48,6 +48,7 @@ hi hey ok okay""".split())
 _WORDS = re.compile(r"[a-z][a-z0-9'-]{2,}")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 TITLE_WEIGHT = 0.3  # BM25 weight of a chunk's "document — heading" line against its body (1.0)
+LISTING_PENALTY = 0.15  # sentence choice: a list of product names is not an answer (chosen on dev)
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,12 @@ class KnowledgeBase:
                 start += len(sents)
         return self
 
+    def _lists_products(self, sentence: str) -> bool:
+        """A sentence that is mostly product names ("... (frying pan, saucepan, chef knife and
+        more)"): it matches a question through the product it names, and answers nothing."""
+        words = self._content_words(sentence)
+        return len(words) >= 8 and sum(w in self.catalog_words_ for w in words) / len(words) > 0.5
+
     def _content_words(self, text: str) -> list[str]:
         return [w for w in dict.fromkeys(_WORDS.findall(text.lower())) if w not in QUESTION_STOPWORDS]
 
@@ -302,7 +309,8 @@ class KnowledgeBase:
             sims = self.sentence_vectors_[p.row] @ qv if sents else np.zeros(0)
             for i, sent in enumerate(sents):
                 overlap = len(tokens & set(self.searcher_.bm25_.analyse(sent).tokens)) / max(1, len(tokens))
-                pool.append((float(sims[i]) + 0.5 * overlap + (0.05 if p is best else 0.0), p.position, i, sent,
+                listing = LISTING_PENALTY if self._lists_products(sent) else 0.0
+                pool.append((float(sims[i]) + 0.5 * overlap - listing + (0.05 if p is best else 0.0), p.position, i, sent,
                              p.chunk_id))
         pool.sort(key=lambda x: -x[0])
         chosen = [x for x in pool[:max_sentences] if x[0] >= pool[0][0] - 0.2] if pool else []
