@@ -95,8 +95,10 @@ def build_chat_tab(service: ShelfwiseService) -> None:
         return chosen
 
     outputs = [chatbot, question, offered, *option_buttons]
-    send.click(respond, [question, user, chatbot, session], outputs)
-    question.submit(respond, [question, user, chatbot, session], outputs)
+    # Ask while an answer is still coming: the question is taken when that answer is done
+    # (read from the box then, which the answer's updates leave alone), not ignored
+    send.click(respond, [question, user, chatbot, session], outputs, trigger_mode="always_last")
+    question.submit(respond, [question, user, chatbot, session], outputs, trigger_mode="always_last")
     for i, button in enumerate(option_buttons):
         button.click(pick(i), [offered, user, chatbot, session], outputs)
     for chip in chips:
