@@ -153,6 +153,9 @@ def test_an_ambiguous_product_offers_buttons_and_a_click_answers(page: Any) -> N
     per item; clicking one answers with that item's live price."""
     brand, kind, ids = _ambiguous_product()
     page.get_by_role("tab", name="Chat").click()
+    # a fresh conversation: an item of that description discussed earlier would be "the" one meant
+    page.get_by_role("button", name="New conversation").click()
+    page.wait_for_function("() => !document.querySelector('#chat-history').innerText.includes('Facts used')")
     page.locator("#chat-input textarea").fill(f"how much is the {brand.lower()} {kind}?")
     page.locator("#chat-send").click()
     first = page.locator("#chat-option-0")
