@@ -189,6 +189,7 @@ class KnowledgeBase:
         for row, d in enumerate(docs):
             self.doc_rows_.setdefault(str(d.metadata["doc_id"]), []).append(row)
         self.sentences_ = [sentences_of(body_text(d.text)) for d in docs]
+        self.listing_ = [[self._lists_products(x) for x in sents] for sents in self.sentences_]  # once, not per question
         flat = [s for sents in self.sentences_ for s in sents]
         self.sentence_vectors_: list[np.ndarray] = []
         if flat:
@@ -309,7 +310,7 @@ class KnowledgeBase:
             sims = self.sentence_vectors_[p.row] @ qv if sents else np.zeros(0)
             for i, sent in enumerate(sents):
                 overlap = len(tokens & set(self.searcher_.bm25_.analyse(sent).tokens)) / max(1, len(tokens))
-                listing = LISTING_PENALTY if self._lists_products(sent) else 0.0
+                listing = LISTING_PENALTY if self.listing_[p.row][i] else 0.0
                 pool.append((float(sims[i]) + 0.5 * overlap - listing + (0.05 if p is best else 0.0), p.position, i, sent,
                              p.chunk_id))
         pool.sort(key=lambda x: -x[0])

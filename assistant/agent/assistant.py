@@ -82,7 +82,7 @@ class Assistant:
     def _route(self, question: str, session: str, forced: str | None = None, user: str | None = None) -> Route:
         previous = self.memory.last_route(session)
         r = route(question, self.service.lexicon, previous, forced=forced, default_user=user)
-        r.listed = list(previous.shown if previous and len(previous.shown) > 1 else previous.listed if previous else [])
+        r.listed = list(previous.listed) if previous else []  # kept until a list tool answers
         return r
 
     def _llm_tool_choice(self, question: str) -> tuple[str, dict[str, Any]] | None:

@@ -101,7 +101,7 @@ def _context(slots: Slots, previous: Route) -> Slots:
     merged = slots.merged_over(previous.slots)
     if slots.rank and not slots.item_ids:
         merged.item_ids = []  # "and number three?": the item at that rank, not the last one named
-        pool = previous.shown if len(previous.shown) > 1 else (previous.listed or previous.shown)
+        pool = previous.listed or previous.shown
         if pool and slots.rank <= len(pool) and previous.intent != "recommend_for_user":
             merged.item_ids = [pool[slots.rank - 1]]  # after "how much is the second?", "the third" is still in that list
     elif not slots.item_ids and not previous.slots.item_ids and previous.shown and slots.refers_back:

@@ -92,10 +92,11 @@ def _side_by_side(service: Any, item_a: str, item_b: str) -> ToolResult:
 
 
 def _side_template(f: dict[str, Any]) -> str:
+    from assistant.agent.tools.lookup_product import stock_text
+
     def one(i: str) -> str:
         p = f["products"][i]
-        stock = "stock unknown" if p["stock"] is None else (f"{p['stock']} in stock" if p["stock"] else "out of stock")
-        return f"{i} {p['title']} (${fmt(p['price'])}, {stock})"
+        return f"{i} {p['title']} (${fmt(p['price'])}, {stock_text(p['stock'])})"
 
     a, b = f["item_a"], f["item_b"]
     lead = (f"{f['cheaper']} is cheaper by ${fmt(f['price_gap'])}" if f.get("cheaper")

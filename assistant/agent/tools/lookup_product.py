@@ -24,9 +24,13 @@ def run(service: Any, item_id: str) -> ToolResult:
     return ToolResult("lookup_product", {"item_id": item_id}, facts, [item_id])
 
 
+def stock_text(stock: int | None) -> str:
+    """"43 in stock", "out of stock" or "stock unknown"."""
+    return "stock unknown" if stock is None else (f"{stock} in stock" if stock else "out of stock")
+
+
 def template(f: dict[str, Any]) -> str:
-    stock = "stock unknown" if f["stock"] is None else (f"{f['stock']} in stock" if f["stock"] else "out of stock")
-    return f"{f['item_id']} {f['title']} ({f['brand']}, {f['category']}): ${fmt(f['price'])}, {stock}."
+    return f"{f['item_id']} {f['title']} ({f['brand']}, {f['category']}): ${fmt(f['price'])}, {stock_text(f['stock'])}."
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
