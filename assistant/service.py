@@ -241,6 +241,13 @@ class ShelfwiseService:
         return self._get("strategy", lambda: StrategyEngine(self.shop, saved_report=saved), "store")
 
     @property
+    def lab(self) -> Any:
+        """The strategy lab (:class:`assistant.lab.Lab`): scenarios, plays, debriefs, progress."""
+        from assistant.lab import Lab
+
+        return self._get("lab", lambda: Lab(self))
+
+    @property
     def event_log(self) -> Any:
         from recsys_core.data.live_events import LiveEventLog
 

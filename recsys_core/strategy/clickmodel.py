@@ -114,8 +114,12 @@ class PositionBiasModel:
         return out
 
 
-def purchase_rates(shop: ShopData, events: pd.DataFrame, *, prior: float = 20.0) -> pd.DataFrame:
-    """Per item: P(purchase | click) shrunk to its category, mean units, price and unit margin."""
+def purchase_rates(shop: ShopData, events: pd.DataFrame, *, prior: float = 20.0,
+                   paid_prices: bool = False) -> pd.DataFrame:
+    """Per item: P(purchase | click) shrunk to its category, mean units, price and unit margin.
+
+    ``price`` is the list price, or with ``paid_prices`` the mean unit price the item's purchases
+    in ``events`` were paid (list price for items not bought), so a sale's discount shows."""
     p = shop.products
     ids = p["item_id"].astype(str)
     category = pd.Series(p["category"].astype(str).to_numpy(), index=ids.to_numpy())
@@ -135,6 +139,10 @@ def purchase_rates(shop: ShopData, events: pd.DataFrame, *, prior: float = 20.0)
     out["units"] = units.reindex(out.index).astype("float64")
     out["units"] = out["units"].fillna(out["category"].map(cat_units).astype("float64")).fillna(1.0)
     out["price"] = p["price"].astype("float64").to_numpy()
+    if paid_prices and "unit_price" in buys:
+        paid = buys["unit_price"].astype("Float64").groupby(buys["item_id"].astype(str)).mean()
+        paid = paid.astype("float64").reindex(out.index)
+        out["price"] = paid.where(paid.notna(), out["price"])
     cost = p["cost"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
     out["unit_margin"] = np.where(np.isnan(cost), np.nan, out["price"].to_numpy() - cost)
     return out

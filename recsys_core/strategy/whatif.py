@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -157,20 +157,31 @@ class ReplaySetup:
     purchases: int
 
 
-def prepare_replay(shop: ShopData, *, days: int = 30, ranker: Ranker | None = None) -> ReplaySetup:
-    """Held-out lists (last ``days`` days) and the click model / purchase rates fitted before."""
+def prepare_replay(shop: ShopData, *, days: int = 30, ranker: Ranker | None = None,
+                   hindsight: bool = False, end: pd.Timestamp | None = None) -> ReplaySetup:
+    """Held-out lists (last ``days`` days) and the click model / purchase rates fitted before.
+
+    With ``hindsight`` the click model and purchase rates (at the prices paid) are fitted on the
+    replayed days themselves: an estimate of what a change would have done given what shoppers
+    did then (the strategy lab's answer keys), not a forecast made before them. ``end`` (default:
+    the last event) closes the replayed period; later events are ignored."""
     ev = shop.events
-    end = ev["timestamp"].max()
+    if end is None:
+        end = ev["timestamp"].max()
+    else:
+        ev = ev[ev["timestamp"] < end]
     cut = end - pd.Timedelta(days=days)
     train, held = ev[ev["timestamp"] <= cut], ev[ev["timestamp"] > cut]
     lists = logged_lists(held)
     if lists.empty:
         raise InsufficientDataError(f"no impressions with positions in the last {days} days; what-if replay needs logged lists")
-    model = PositionBiasModel().fit(logged_lists(train) if (train["type"] == "impression").sum() > 100 else lists)
+    fit_lists = lists if hindsight or (train["type"] == "impression").sum() <= 100 else logged_lists(train)
+    model = PositionBiasModel().fit(fit_lists)
     buys = held[held["type"] == "purchase"]
+    rate_events = held if hindsight or not len(train) else train
     return ReplaySetup(
         days=days, cut=cut, end=end, lists=split_lists(lists), model=model,
-        rates=purchase_rates(shop, train if len(train) else held), ranker=ranker or LoggedRanker(shop),
+        rates=purchase_rates(shop, rate_events, paid_prices=hindsight), ranker=ranker or LoggedRanker(shop),
         lookup=ProductLookup(shop.products), facts=ItemFacts.from_shop(shop.products, train),
         category=dict(zip(shop.products["item_id"].astype(str), shop.products["category"].astype(str), strict=True)),
         bought=buys.groupby(buys["session_id"].astype(str))["item_id"].agg(lambda s: set(map(str, s))).to_dict(),
@@ -180,10 +191,12 @@ def prepare_replay(shop: ShopData, *, days: int = 30, ranker: Ranker | None = No
 
 def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | None = None,
            baseline: Change | None = None, user_segments: Mapping[str, str] | None = None,
-           n_boot: int = 1000, seed: int = 0, setup: ReplaySetup | None = None) -> WhatIfReport:
+           n_boot: int = 1000, seed: int = 0, setup: ReplaySetup | None = None,
+           focus: Collection[str] = ()) -> WhatIfReport:
     """Replay the last ``days`` days of logged lists before (``baseline``, default: no change)
     and after ``change``; the click model and purchase rates come from the days before.
-    Pass ``setup`` (from :func:`prepare_replay`) to replay several changes cheaply."""
+    Pass ``setup`` (from :func:`prepare_replay`) to replay several changes cheaply. With
+    ``focus`` items, ``focus_purchases`` (their expected purchases) is reported as well."""
     t0 = time.perf_counter()
     setup = setup or prepare_replay(shop, days=days, ranker=ranker)
     baseline = baseline or Change(name="current")
@@ -232,11 +245,15 @@ def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | N
     shown_df["purchases"] = buy
     shown_df["revenue"] = units * r["price"].fillna(0.0).to_numpy()
     shown_df["margin"] = units * r["unit_margin"].fillna(0.0).to_numpy()
-    per_session = shown_df.pivot_table(index="session_id", columns="arm", values=list(OUTCOMES), aggfunc="sum", fill_value=0.0)
+    outcomes = list(OUTCOMES)
+    if focus:
+        shown_df["focus_purchases"] = np.where(shown_df["item_id"].isin(set(focus)), buy, 0.0)
+        outcomes.append("focus_purchases")
+    per_session = shown_df.pivot_table(index="session_id", columns="arm", values=outcomes, aggfunc="sum", fill_value=0.0)
     per_session.columns = [f"{m}_{'after' if a else 'before'}" for m, a in per_session.columns]
     per_session = per_session.reset_index()
     metrics = _metrics(per_session, pd.DataFrame(quality, columns=["session_id", "ndcg_before", "ndcg_after", "hr_before", "hr_after"]),
-                       n_boot, seed)
+                       n_boot, seed, outcomes)
     exposure = _exposure_moved(shown_df, model, shop.products)
     clicked = lists.groupby("list_id")["clicked"].sum().sum()
     logged = {"clicks": float(clicked), "clicks_model_before": float(shown_df.loc[shown_df["arm"] == 0, "clicks"].sum()),
@@ -251,13 +268,14 @@ def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | N
     )
 
 
-def _metrics(per_session: pd.DataFrame, quality: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
+def _metrics(per_session: pd.DataFrame, quality: pd.DataFrame, n_boot: int, seed: int,
+             outcomes: Sequence[str] = OUTCOMES) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
-    deltas = np.column_stack([per_session[f"{m}_after"] - per_session[f"{m}_before"] for m in OUTCOMES])
+    deltas = np.column_stack([per_session[f"{m}_after"] - per_session[f"{m}_before"] for m in outcomes])
     counts = rng.multinomial(len(deltas), np.full(len(deltas), 1.0 / len(deltas)), size=n_boot)
     boot = counts @ deltas
-    for j, m in enumerate(OUTCOMES):
+    for j, m in enumerate(outcomes):
         b, a = float(per_session[f"{m}_before"].sum()), float(per_session[f"{m}_after"].sum())
         lo, hi = np.quantile(boot[:, j], [0.025, 0.975])
         rows.append({"metric": m, "before": b, "after": a, "delta": a - b,

@@ -16,6 +16,7 @@
       cache/              workspace caches
       secrets/            the pseudonym key (0700)
       runs/               TensorBoard logs of training runs
+      lab/                strategy-lab scenarios and learners' progress (recsys_core.strategy.lab)
       demo-input/         the generated demo shop (``shelfwise demo``)
 
 Each module keeps owning its own files; this one only says where they are.
@@ -112,6 +113,11 @@ class Workspace:
     @property
     def reports_dir(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def lab_dir(self) -> Path:
+        """The strategy lab: ``scenarios.json`` and ``learners/<name>.json``."""
+        return self.root / "lab"
 
     @property
     def strategy_reports_dir(self) -> Path:
