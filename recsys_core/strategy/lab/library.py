@@ -90,17 +90,23 @@ def normalise_id(text: str) -> str:
     return f"s{int(digits):02d}" if digits.isdigit() else t
 
 
-def decision_dates(shop: ShopData, *, horizon: int = HORIZON_DAYS, points: int = DECISION_POINTS) -> list[pd.Timestamp]:
+def decision_dates(shop: ShopData, *, horizon: int = HORIZON_DAYS, points: int = DECISION_POINTS) -> tuple[list[pd.Timestamp], int]:
     """``points`` midnights spread from ``MIN_HISTORY_DAYS`` after the first event to ``horizon``
-    days before the last."""
+    days before the last, and the horizon; a short log (under 10 weeks) gets half of it as
+    history and a quarter as the horizon."""
     ts = shop.events["timestamp"]
     first, last = ts.min().floor("D"), ts.max().floor("D")
-    lo, hi = first + pd.Timedelta(days=MIN_HISTORY_DAYS), last + pd.Timedelta(days=1) - pd.Timedelta(days=horizon)
-    if hi < lo:
-        raise InsufficientDataError(f"the log spans {(last - first).days + 1} days; the lab needs at least "
-                                    f"{MIN_HISTORY_DAYS + horizon} ({MIN_HISTORY_DAYS} of history and {horizon} to replay)")
-    span = (hi - lo).days
-    return sorted({lo + pd.Timedelta(days=int(round(span * i / max(points - 1, 1)))) for i in range(points)})
+    span = (last - first).days + 1
+    history = MIN_HISTORY_DAYS
+    if span < 10 * 7:
+        history, horizon = span // 2, min(horizon, span // 4)
+    if horizon < 5 or history < 14:
+        raise InsufficientDataError(f"the log spans {span} days; the lab needs at least 28 (two weeks of history "
+                                    "before each decision and a week to replay after it)")
+    lo, hi = first + pd.Timedelta(days=history), last + pd.Timedelta(days=1) - pd.Timedelta(days=horizon)
+    width = max((hi - lo).days, 0)
+    dates = sorted({lo + pd.Timedelta(days=int(round(width * i / max(points - 1, 1)))) for i in range(points)})
+    return dates, horizon
 
 
 def _setup(shop: ShopData, date: pd.Timestamp, horizon: int) -> tuple[ShopData, Any]:
@@ -119,7 +125,7 @@ def generate_library(shop: ShopData, *, seed: int = 0, horizon: int = HORIZON_DA
     if shop.events.empty:
         raise InsufficientDataError("the shop has no events; the lab builds scenarios from the behaviour log")
     rng = np.random.default_rng(seed)
-    dates = decision_dates(shop, horizon=horizon, points=points)
+    dates, horizon = decision_dates(shop, horizon=horizon, points=points)
     scenarios: list[Scenario] = []
     notes: list[str] = []
     jobs: list[tuple[pd.Timestamp, int, Any]] = [(d, horizon, None) for d in dates]
@@ -129,10 +135,10 @@ def generate_library(shop: ShopData, *, seed: int = 0, horizon: int = HORIZON_DA
     for w in discount_windows(shop).itertuples():
         start = pd.Timestamp(w.start)
         start = start.tz_localize("UTC") if start.tzinfo is None else start
-        if start - first >= pd.Timedelta(days=MIN_HISTORY_DAYS) and int(w.days) >= 3:
+        if start - first >= dates[0] - first and int(w.days) >= 3:
             jobs.append((start, int(w.days), w))
         else:
-            notes.append(f"sale on '{w.key}' from {start.date()} skipped: under {MIN_HISTORY_DAYS} days of history or under 3 days long")
+            notes.append(f"sale on '{w.key}' from {start.date()} skipped: too little history before it, or under 3 days long")
     bar = tqdm(jobs, desc="lab scenarios", disable=not progress)
     for n, (date, h, window) in enumerate(bar):
         through, setup = _setup(shop, date, h)
@@ -154,7 +160,7 @@ def generate_library(shop: ShopData, *, seed: int = 0, horizon: int = HORIZON_DA
                     if any(a.trap and any(r.id == TRAP_LURE_RULE for r in a.rules.rules) for a in s.actions):
                         kept = s
                         break
-                if kept is None:
+                if kept is None and candidates:
                     notes.append(f"{dp.day}: the most-clicked items' boost was not confirmed as a trap by replay in {min(len(candidates), TRAP_TRIES)} candidates")
                 candidates = [kept] if kept else []
             else:
