@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 if TYPE_CHECKING:
     from assistant.service import ShelfwiseService
     from recsys_core.strategy.lab import Library

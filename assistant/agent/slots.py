@@ -66,6 +66,7 @@ class Slots:
     categories: list[str] = field(default_factory=list)
     product_type: str | None = None  # "tent", used for scoped audits and searches
     percent: float | None = None
+    demote: bool = False  # "bury", "push down", "降权": the change asked for lowers its target
     amounts: list[float] = field(default_factory=list)
     price_max: float | None = None
     price_min: float | None = None
@@ -234,9 +235,10 @@ def extract_slots(text: str, lex: Lexicon) -> Slots:
         s.ambiguous_items = list(link.ambiguous)
         if link.item_ids or link.ambiguous:
             s.product_description = link.description
+    s.demote = bool(_BURY.search(text))
     if (m := _PCT.search(text)):
         s.percent = float(m.group(1))
-        if s.percent > 0 and _BURY.search(text):
+        if s.percent > 0 and s.demote:
             s.percent = -s.percent
     s.amounts = [float(a or b) for a, b in _MONEY.findall(text)]
     prices = parse_query(text, stock=False).filters  # the search's own price parser: one reading of "under $30"

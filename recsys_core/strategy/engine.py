@@ -19,7 +19,7 @@ import pandas as pd
 
 from recsys_core.data.shop import ShopData
 from recsys_core.strategy.errors import InsufficientDataError
-from recsys_core.strategy.rules import Rule, RuleSet, Target
+from recsys_core.strategy.rules import Rule, RuleSet, Scope, Target
 from recsys_core.strategy.whatif import Change, ReplaySetup, WhatIfReport, prepare_replay, replay
 
 REPLAY_DAYS = 30  # the held-out period every what-if replays
@@ -34,15 +34,18 @@ def trend_measure(shop: ShopData) -> str:
 
 
 def boost_change(percent: float, *, brand: str | None = None, category: str | None = None,
-                 item_id: str | None = None) -> Change:
-    """"Boost X by N %" as a rule set: one brand, else one category, else one item."""
+                 item_id: str | None = None, within: str | None = None) -> Change:
+    """"Boost X by N %" as a rule set: one brand, else one category, else one item; ``within`` a
+    category limits the rule to that category's lists ("Northpeak in outdoor")."""
     target = Target(brands=(brand,) if brand else (),
                     categories=(category,) if category and not brand else (),
                     item_ids=(item_id,) if item_id and not (brand or category) else ())
     what = brand or category or item_id
     action = "boost" if percent > 0 else "bury"
-    rule = Rule(id="whatif", action=action, target=target, multiplier=1 + percent / 100.0)
-    return Change(name=f"{action} {what} by {percent:g}%", rules=RuleSet(rules=(rule,)))
+    scope = Scope(categories=(within,)) if within else Scope()
+    rule = Rule(id="whatif", action=action, target=target, scope=scope, multiplier=1 + percent / 100.0)
+    where = f" in {within}" if within else ""
+    return Change(name=f"{action} {what}{where} by {percent:g}%", rules=RuleSet(rules=(rule,)))
 
 
 class StrategyEngine:

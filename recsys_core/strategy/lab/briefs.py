@@ -292,11 +292,11 @@ def exposure(dp: DecisionPoint, rng: np.random.Generator) -> list[Scenario]:
             continue
         products = dp.shop.products[dp.shop.products["item_id"].astype(str).isin(ids)]
         audit = exposure_audit(kept, products)
-        share = audit["brand_share"]
+        share: pd.Series = audit["brand_share"]  # type: ignore[assignment]
         catalogue = scope["brand"].value_counts(normalize=True)
         top = str(share.index[0])
         rows.append((float(share.iloc[0]) - float(catalogue.get(top, 0.0)), str(category), top, float(share.iloc[0]),
-                     float(catalogue.get(top, 0.0)), float(audit["gini_items"]), len(kept)))
+                     float(catalogue.get(top, 0.0)), float(audit["gini_items"]), len(kept)))  # type: ignore[arg-type]
     if not rows:
         return []
     rows.sort(reverse=True)
@@ -318,7 +318,7 @@ def exposure(dp: DecisionPoint, rng: np.random.Generator) -> list[Scenario]:
     actions = [
         LabAction("", f"bury {brand} x0.7 in '{category}'",
                   RuleSet(rules=(_rule("lab-bury-top-brand", "bury", Target(brands=(brand,)), where, multiplier=0.7),)),
-                  (f1, f3), mine, base, direction=-1),
+                  (f1, f2, f3), mine, base, direction=-1),
         LabAction("", f"boost the other {len(others)} brands x1.3 in '{category}'",
                   RuleSet(rules=(_rule("lab-boost-others", "boost", Target(brands=tuple(others)), where, multiplier=1.3),)),
                   (f1, f4), mine_o, base),
@@ -454,8 +454,7 @@ def trap(dp: DecisionPoint, rng: np.random.Generator) -> list[Scenario]:
                              f"Which choice brings '{category}' the most revenue over the next {dp.horizon} days?",
                              "revenue", sheet, actions, [f3, f4],
                              {"category": str(category), "clicked": list(clicked.index), "earners": list(earners.index)}, rng))
-    order = rng.permutation(len(out)) if out else []
-    return [out[i] for i in order]
+    return [out[int(i)] for i in rng.permutation(len(out))]
 
 
 BUILDERS: dict[str, Callable[[DecisionPoint, np.random.Generator], list[Scenario]]] = {

@@ -23,7 +23,7 @@ from recsys_core.strategy.lab.model import KINDS, LabError, LabNotFoundError, Sc
 
 HORIZON_DAYS = 14  # days replayed after each decision date
 MIN_HISTORY_DAYS = 42  # log needed before the first decision date
-DECISION_POINTS = 5  # decision dates, evenly spaced over the log
+DECISION_POINTS = 6  # decision dates, evenly spaced over the log
 TRAP_TRIES = 3  # trap candidates replayed per decision date before giving up
 LIBRARY_VERSION = 1
 

@@ -81,15 +81,15 @@ def _mean(xs: list[float]) -> float | None:
 
 def summarise(learner: str, plays: list[dict[str, Any]]) -> dict[str, Any]:
     """Scenarios played, choice accuracy, calibration and per-kind results of one learner."""
-    by_kind = {}
+    by_kind: dict[str, dict[str, Any]] = {}
     for kind, label in KINDS.items():
         mine = [p for p in plays if p["kind"] == kind]
         if mine:
             by_kind[kind] = {"label": label, "played": len(mine),
                              "choice_accuracy": _mean([float(p["choice_correct"]) for p in mine]),
                              "in_interval": _mean([float(p["in_interval"]) for p in mine])}
-    rated = [k for k, v in by_kind.items() if v["played"] >= 1]
-    score = {k: by_kind[k]["choice_accuracy"] + by_kind[k]["in_interval"] for k in rated}
+    rated = list(by_kind)
+    score = {k: float(by_kind[k]["choice_accuracy"]) + float(by_kind[k]["in_interval"]) for k in rated}
     strengths = sorted((k for k in rated if score[k] >= 1.5), key=lambda k: -score[k])
     weaknesses = sorted((k for k in rated if score[k] < 1.0), key=lambda k: score[k])
     return {
@@ -100,6 +100,8 @@ def summarise(learner: str, plays: list[dict[str, Any]]) -> dict[str, Any]:
         "mean_width_pct": _mean([float(p["width_pct"]) for p in plays]),
         "mean_error_pct": _mean([float(p["error_pct"]) for p in plays]),
         "brier": _mean([float(p["brier"]) for p in plays]),
+        # one number per learner: the mean share of a play's three checks passed
+        "lab_score": _mean([(p["choice_correct"] + p["direction_correct"] + p["in_interval"]) / 3 for p in plays]),
         "by_kind": by_kind, "strengths": strengths, "weaknesses": weaknesses,
         "history": [{k: p[k] for k in ("scenario", "kind", "action", "predict_pct", "low_pct", "high_pct", "outcome_pct",
                                        "choice_correct", "in_interval", "played_at")} for p in plays],
