@@ -21,7 +21,7 @@ EXAMPLE_QUESTIONS = (
     "What is your return policy?",
     "Which categories are trending up, and what promotion would you suggest?",
 )
-STEPS = 6
+STEPS = 7
 STAMP_FILE = "demo-steps.json"
 
 
@@ -110,6 +110,26 @@ def _strategy(workspace: Path, version: str, out: TextIO) -> None:
     _stamp(workspace, "strategy", version)
 
 
+def _lab(workspace: Path, version: str, seed: int, out: TextIO) -> None:
+    from assistant.service import ShelfwiseService
+
+    lab = ShelfwiseService(workspace, llm="template").lab
+    if _stamps(workspace).get("lab") == version and lab.library_path.exists():
+        _step(6, "strategy-lab scenarios already generated for this store", out)
+        return
+    _step(6, "strategy lab: scenarios from the log, answer keys by replay", out)
+    from recsys_core.errors import ShelfwiseError
+
+    try:
+        lib = lab.generate(seed=seed, progress=True)
+    except ShelfwiseError as exc:  # a shop too small for the lab still gets the rest of the demo
+        print(f"      no lab scenarios: {exc}", file=out)
+        return
+    print(f"      {len(lib.scenarios)} scenarios (" + ", ".join(f"{k} {n}" for k, n in lib.counts().items() if n)
+          + f") in {lib.seconds:.0f} s", file=out)
+    _stamp(workspace, "lab", version)
+
+
 def run_demo(
     workspace: str | os.PathLike[str],
     *,
@@ -130,13 +150,14 @@ def run_demo(
     _train(root, version, out)
     _index(root, out)
     _strategy(root, version, out)
+    _lab(root, version, seed, out)
     print("\nExample questions to ask the assistant:", file=out)
     for q in EXAMPLE_QUESTIONS:
         print(f"  - {q}", file=out)
     if not serve:
-        _step(6, f"built; serve it with: shelfwise serve --workspace {root}", out)
+        _step(7, f"built; serve it with: shelfwise serve --workspace {root}", out)
         return 0
     from assistant.api import serve as serve_app
 
-    _step(6, f"serving on http://{host}:{port}/ (Ctrl+C to stop)", out)
+    _step(7, f"serving on http://{host}:{port}/ (Ctrl+C to stop)", out)
     return serve_app(root, host=host, port=port)

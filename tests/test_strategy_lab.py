@@ -208,3 +208,23 @@ def test_progress_files(lib: Library, tmp_path: Path) -> None:
         store.add("zed", summary)
     assert broken.read_text() == "{not json"  # nothing lost
     assert store.erase("Ana B") == 2 and store.plays("Ana B") == [] and store.erase("Ana B") == 0
+
+
+def test_the_debrief_says_only_computed_figures(lib: Library) -> None:
+    """The debrief is held to the assistant's grounding guard: every figure, id and name in its
+    words is in the facts it was written from."""
+    from assistant.agent import check_answer
+    from assistant.agent.lexicon import Lexicon
+    from assistant.lab import debrief_text
+    from recsys_core.strategy.lab.play import debrief_facts
+
+    lexicon = Lexicon.from_shop(demo_shop()[0])
+    for s in lib.scenarios[:8]:
+        for a in s.actions:
+            play = score_play(s, Prediction.make(s, a.id, 1.25, -0.5, 2), learner="ana")
+            facts = debrief_facts(s, play)
+            text = debrief_text(facts)
+            report = check_answer(text, facts, lexicon)
+            assert not (report.numbers or report.ids or report.names), (text, report)
+            outcome = facts["chosen"]["goal_pct"]
+            assert f"{outcome:+.2f}%" in text and ("inside" if play["in_interval"] else "outside") in text

@@ -107,12 +107,15 @@ def debrief_facts(scenario: Scenario, play: dict[str, Any]) -> dict[str, Any]:
     key = scenario.key
     goal = scenario.goal
 
+    def r2(x: float) -> float:
+        return round(float(x), 2) + 0.0  # the precision a debrief reads at (+ 0.0: no -0.0)
+
     def reading(aid: str) -> dict[str, Any]:
         m = key["outcomes"][aid]["metrics"]
         return {"id": aid, "label": scenario.action(aid).label, "trap": scenario.action(aid).trap,
-                "goal_pct": m[goal]["delta_pct"], "goal_ci_pct": [m[goal]["ci_low_pct"], m[goal]["ci_high_pct"]],
-                "goal_delta": m[goal]["delta"], "clicks_pct": m["clicks"]["delta_pct"],
-                **{f"{k}_pct": m[k]["delta_pct"] for k in ("revenue", "margin", "purchases")}}
+                "goal_pct": r2(m[goal]["delta_pct"]), "goal_ci_pct": [r2(m[goal]["ci_low_pct"]), r2(m[goal]["ci_high_pct"])],
+                "goal_delta": r2(m[goal]["delta"]), "clicks_pct": r2(m["clicks"]["delta_pct"]),
+                **{f"{k}_pct": r2(m[k]["delta_pct"]) for k in ("revenue", "margin", "purchases")}}
 
     chosen = reading(play["action"])
     return {
