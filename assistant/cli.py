@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "assistant.commands.index",
     "assistant.commands.evaluate",
     "assistant.commands.strategy",
+    "assistant.commands.lab",
     "assistant.commands.ask",
     "assistant.commands.serve",
     "assistant.commands.privacy",

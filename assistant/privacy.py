@@ -10,6 +10,9 @@ Who holds what, and who erases it:
 * live events appended through the API -- :class:`recsys_core.data.live_events.LiveEventLog`;
 * chat-log lines -- :class:`recsys_core.privacy.ChatLog`;
 * session memory -- :class:`assistant.agent.memory.SessionMemory`;
+* strategy-lab progress of a learner named like the id (``W/lab/learners``) --
+  :class:`recsys_core.strategy.lab.progress.LearnerStore`; an id that is only a learner's name
+  (no shop data) is forgotten the same way, so a learner can ask for their plays to go;
 * the recommender -- retrained from scratch with its saved configuration
   (:func:`recsys_core.models.workflow.retrain_workspace`), so neither the collaborative parts
   (item factors, item-kNN similarities, popularity and trend counts) nor the sequence network
@@ -33,9 +36,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recsys_core.errors import UnknownIdError
+
+if TYPE_CHECKING:
+    from recsys_core.strategy.lab.progress import LearnerStore
 
 log = logging.getLogger("shelfwise.privacy")
 
@@ -103,6 +109,18 @@ def _previously_forgotten(audit_dir: Path, subject: str) -> bool:
     return False
 
 
+def _lab_plays(learners: LearnerStore, name: str) -> int:
+    """Plays saved under learner ``name`` (0 when ``name`` cannot be a learner's name)."""
+    from recsys_core.strategy.lab.model import LabError
+    from recsys_core.strategy.lab.progress import check_learner
+
+    try:
+        check_learner(name)
+    except LabError:
+        return 0
+    return len(learners.plays(name))
+
+
 def forget_user(
     workspace: str | os.PathLike[str], user_id: str, *, retrain: bool = True
 ) -> ForgetReport:
@@ -110,7 +128,7 @@ def forget_user(
 
     ``retrain=False`` leaves the recommender as it is (the report says it still holds the
     user's influence), for callers that retrain right after. Raises :class:`UnknownIdError`
-    for an id the workspace never held, changing nothing.
+    for an id the workspace never held (neither a customer nor a lab learner), changing nothing.
     """
     from assistant.agent.memory import SessionMemory
     from recsys_core.data.ingest import remove_user_rows, source_fingerprint
@@ -119,6 +137,7 @@ def forget_user(
     from recsys_core.demo import ground_truth as demo_truth
     from recsys_core.models import workflow
     from recsys_core.privacy import ChatLog, audit_digest, pseudonym
+    from recsys_core.strategy.lab.progress import LearnerStore
     from recsys_core.workspace import Workspace, atomic_write_json
 
     ws = Workspace(workspace)
@@ -129,6 +148,7 @@ def forget_user(
     alias = pseudonym(root, user_id)
     report = ForgetReport(user=alias, subject=audit_digest(root, user_id))
     chat, live, memory = ChatLog(root), LiveEventLog(root), SessionMemory(ws.sessions_dir)
+    learners = LearnerStore(ws.lab_dir / "learners")
     with workspace_lock(root):
         stored = find_user(root, user_id)
         users = workflow.trained_users(root)
@@ -141,13 +161,15 @@ def forget_user(
             + sum(memory.count_user(user_id, alias).values())
             + int(in_model)
             + (remove_user_rows(source, user_id, dry_run=True) if source else 0)
+            + _lab_plays(learners, user_id)
         )
         if not found:
             if not _previously_forgotten(ws.audit_dir, report.subject):
                 raise UnknownIdError(
                     "user",
                     user_id,
-                    f"workspace {root} (store, live events, chat log, sessions and recommender)",
+                    f"workspace {root} (store, live events, chat log, sessions, recommender "
+                    "and lab learners)",
                 )
             report.already_forgotten = True
 
@@ -167,6 +189,7 @@ def forget_user(
         report.removed["live_events"] = live.remove_user(user_id)
         report.removed["chat_log_lines"] = chat.remove_user(alias, user_id)
         report.removed.update(memory.erase_user(user_id, alias))
+        report.removed["lab_plays"] = learners.erase(user_id)
         report.removed["model_users"] = int(in_model)
 
         report.model_before = report.model_after = workflow.model_version(root)

@@ -24,6 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from assistant.service import ShelfwiseService
 from tests.app_workspace import demo_workspace
 from tests.live_server import served, snapshot
 
@@ -50,6 +51,7 @@ def no_traceback(ctx: Any, response: Any, case: Any) -> None:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     workspace = tmp_path_factory.mktemp("schemathesis") / "ws"
     shutil.copytree(demo_workspace(), workspace, ignore=shutil.ignore_patterns("demo-input"))
+    ShelfwiseService(workspace, llm="template").lab.generate(seed=0)  # else the lab answers 503
     with served(workspace) as url:
         yield url, workspace
 
@@ -78,6 +80,8 @@ def test_every_operation_answers_generated_requests_without_5xx_or_side_effects(
         "DELETE /rules/{rule_id}",
         "POST /events",
         "POST /whatif",
+        "POST /lab/scenarios/{scenario_id}/play",
+        "GET /lab/learners/{name}",
     } <= labels
     cases: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
@@ -184,6 +188,7 @@ POST_PATHS = (
     "/whatif",
     "/rules",
     "/rules/lint",
+    "/lab/scenarios/s01/play",
 )
 
 

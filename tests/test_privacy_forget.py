@@ -268,3 +268,57 @@ def test_source_rows_inside_the_workspace_are_removed(tmp_path: Path) -> None:
     assert read_manifest(ws)["source_fingerprint"] == folder_fingerprint(
         find_table_files(source)[0]
     )
+
+
+def _learners(ws: Path):  # type: ignore[no-untyped-def]
+    from recsys_core.strategy.lab.progress import LearnerStore
+    from recsys_core.workspace import Workspace
+
+    return LearnerStore(Workspace(ws).lab_dir / "learners")
+
+
+def _play(n: int) -> dict[str, object]:
+    return {"scenario": f"s{n:02d}", "kind": "rising", "action": "A", "choice_correct": True}
+
+
+@pytest.fixture
+def tiny_workspace(tmp_path: Path) -> Path:
+    from recsys_core.data import ingest
+    from tests.conftest import tiny_tables, write_tables
+
+    ws = tmp_path / "ws"
+    ingest(write_tables(tmp_path / "input", tiny_tables()), ws)
+    return ws
+
+
+def test_a_customer_who_is_also_a_learner_loses_the_lab_progress(tiny_workspace: Path) -> None:
+    learners = _learners(tiny_workspace)
+    for n in (1, 2):
+        learners.add("U2", _play(n))
+    learners.add("someone-else", _play(1))
+    report = forget_user(tiny_workspace, "U2")
+    assert report.removed["events"] == 2 and report.removed["lab_plays"] == 2
+    assert learners.plays("U2") == [] and not learners.path("U2").exists()
+    assert learners.learners() == ["someone-else"]
+    assert json.loads(Path(report.audit_path).read_text())["removed"]["lab_plays"] == 2
+
+
+def test_a_learner_who_is_not_a_customer_is_forgotten(
+    tiny_workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from recsys_core.data.store import current_version_id
+
+    learners = _learners(tiny_workspace)
+    learners.add("Ada L", _play(3))
+    version = current_version_id(tiny_workspace)
+    assert cli_main(["forget-user", "Ada L", "--workspace", str(tiny_workspace)]) == 0
+    assert "lab plays 1" in capsys.readouterr().out
+    assert not learners.path("Ada L").exists()
+    assert current_version_id(tiny_workspace) == version  # no shop data touched
+    again = forget_user(tiny_workspace, "Ada L")
+    assert again.already_forgotten and not any(again.removed.values())
+    # neither a customer nor a learner: still an error, and nothing written
+    with pytest.raises(UnknownIdError, match="lab learners"):
+        forget_user(tiny_workspace, "Nobody Here")
+    with pytest.raises(UnknownIdError):
+        forget_user(tiny_workspace, "../not a name")

@@ -164,6 +164,8 @@ def test_ids_and_bad_input_get_clear_errors(lib: Library) -> None:
     assert s.id == "s03" and lib.get("3").id == "s03" and lib.get(" s03 ").id == "s03"
     with pytest.raises(LabNotFoundError, match="unknown scenario 's99'"):
         lib.get("s99")
+    with pytest.raises(LabNotFoundError):
+        lib.get("\u00b2")  # a digit character that is not a decimal
     with pytest.raises(LabError, match="no action 'Z'"):
         Prediction.make(s, "Z", 1, 0, 2)
     with pytest.raises(LabError, match="low .* is above the high"):
@@ -207,6 +209,7 @@ def test_progress_files(lib: Library, tmp_path: Path) -> None:
     with pytest.raises(LabError, match="not a readable progress file"):
         store.add("zed", summary)
     assert broken.read_text() == "{not json"  # nothing lost
+    assert store.erase("zed") == 1 and not broken.exists()  # erasure does not need a readable file
     assert store.erase("Ana B") == 2 and store.plays("Ana B") == [] and store.erase("Ana B") == 0
 
 

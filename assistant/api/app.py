@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from assistant.api.errors import install_error_handlers
+from assistant.api.lab_routes import router as lab_router
 from assistant.api.routes import router
 from assistant.api.security import GuardMiddleware, Limits
 from assistant.api.strategy_routes import router as strategy_router
@@ -24,7 +25,7 @@ def create_app(service: ShelfwiseService, *, token: str | None = None, limits: L
     app = FastAPI(
         title="Shelfwise",
         version="0.1.0",
-        description="Search, recommendations, explanations, what-if and a grounded assistant "
+        description="Search, recommendations, explanations, what-if, the strategy lab and a grounded assistant "
         "over one shop workspace. Send `Authorization: Bearer <SHELFWISE_API_TOKEN>` when the "
         "server requires a token.",
     )
@@ -33,6 +34,7 @@ def create_app(service: ShelfwiseService, *, token: str | None = None, limits: L
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(strategy_router)
+    app.include_router(lab_router)
     if ui:
         _mount_ui(app, service, token)
     app.add_middleware(GuardMiddleware, token=token, limits=limits or Limits(), ui_prefix=UI_PATH)

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Id = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")
 
@@ -132,3 +140,18 @@ class WhatIfRequest(_Strict):
     user_id: str | None = Field(default=None, min_length=1, max_length=128)
     query: str | None = Field(default=None, min_length=1, max_length=500)
     k: int = Field(default=10, ge=1, le=50)
+
+
+# a number (JSON true is not 1) or a typed percentage such as "-1.5%"
+Percent = StrictFloat | Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
+
+class LabPlayRequest(_Strict):
+    """One play of a lab scenario: the chosen action and the goal's predicted change in percent
+    with a 90 % interval (numbers, or strings such as "2" or "-1.5%"; the lab checks them)."""
+
+    learner: str = Field(min_length=1, max_length=40, description="1-40 letters, digits, spaces, '.', '-' or '_'")
+    action: str = Field(min_length=1, max_length=8, description="the action's letter, e.g. B")
+    predict: Percent
+    low: Percent
+    high: Percent

@@ -87,7 +87,7 @@ def normalise_id(text: str) -> str:
     """"s07", "S7", "7", " s07 " -> "s07"."""
     t = str(text).strip().lower()
     digits = t[1:] if t.startswith("s") else t
-    return f"s{int(digits):02d}" if digits.isdigit() else t
+    return f"s{int(digits):02d}" if digits.isascii() and digits.isdecimal() else t
 
 
 def decision_dates(shop: ShopData, *, horizon: int = HORIZON_DAYS, points: int = DECISION_POINTS) -> tuple[list[pd.Timestamp], int]:

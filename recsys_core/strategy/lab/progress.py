@@ -63,14 +63,18 @@ class LearnerStore:
         return names
 
     def erase(self, learner: str) -> int:
-        """Delete a learner's file; returns how many plays went (0 when there was none)."""
+        """Delete a learner's file; returns how many plays went (0 when there was none; a file too
+        damaged to count is still deleted, counted as 1)."""
         try:
             path = self.path(learner)
         except LabError:
             return 0
         if not path.is_file():
             return 0
-        n = len(self.plays(learner))
+        try:
+            n = len(self.plays(learner))
+        except LabError:
+            n = 1
         path.unlink()
         return n
 
