@@ -131,7 +131,7 @@ class Lab:
             from recsys_core.strategy.lab.model import LabNotFoundError
 
             raise LabNotFoundError("learner", name, f"learner {name!r} has no plays yet; play a scenario first")
-        return summarise(name, plays)
+        return summarise(str(plays[0].get("learner", name)), plays)  # the name as first written
 
     def forget(self, learner: str) -> int:
         """Erase a learner's progress file (``forget-user``); returns the plays removed."""

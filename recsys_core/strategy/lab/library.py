@@ -152,6 +152,9 @@ def generate_library(shop: ShopData, *, seed: int = 0, horizon: int = HORIZON_DA
             continue
         for kind, build in BUILDERS.items():
             candidates = build(dp, rng)
+            if not candidates:
+                notes.append(f"{dp.day}: no '{kind}' scenario (the data before this date has none)")
+                continue
             if kind == "trap":
                 kept = None
                 for s in candidates[:TRAP_TRIES]:
@@ -160,16 +163,16 @@ def generate_library(shop: ShopData, *, seed: int = 0, horizon: int = HORIZON_DA
                     if any(a.trap and any(r.id == TRAP_LURE_RULE for r in a.rules.rules) for a in s.actions):
                         kept = s
                         break
-                if kept is None and candidates:
-                    notes.append(f"{dp.day}: the most-clicked items' boost was not confirmed as a trap by replay in {min(len(candidates), TRAP_TRIES)} candidates")
-                candidates = [kept] if kept else []
+                if kept is None:
+                    notes.append(f"{dp.day}: no 'trap' scenario (the most-clicked items' boost did not lose "
+                                 f"{candidates[0].goal} in the replay of {min(len(candidates), TRAP_TRIES)} candidates)")
+                    continue
+                candidates = [kept]
             else:
                 candidates = candidates[:1]
                 for s in candidates:
                     answer_key(s, through, setup, seed=seed)
                     mark_traps(s)
-            if not candidates:
-                notes.append(f"{dp.day}: no '{kind}' scenario (the data before this date has none)")
             scenarios += candidates
     order = list(KINDS)
     scenarios.sort(key=lambda s: (s.decision_date, order.index(s.kind)))
