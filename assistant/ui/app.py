@@ -10,6 +10,7 @@ from assistant.service import ShelfwiseService
 CSS = """
 .insight-card { padding: 8px; margin-bottom: 6px; }
 .suggestion-chip { max-width: fit-content; }
+.lab-field-error * { color: var(--error-text-color, #b91c1c) !important; }
 """
 
 
@@ -20,6 +21,7 @@ def build_ui(service: ShelfwiseService, desk: Merchandising | None = None) -> An
     from assistant.ui.chat import build_chat_tab
     from assistant.ui.data import build_data_tab
     from assistant.ui.insights import build_insights_tab
+    from assistant.ui.lab import build_lab_tab
     from assistant.ui.rank import build_rank_tab
     from assistant.ui.whatif import build_whatif_tab
 
@@ -35,6 +37,8 @@ def build_ui(service: ShelfwiseService, desk: Merchandising | None = None) -> An
                 whatif = build_whatif_tab(service, desk)
             with gr.Tab("Insights", id="insights"):
                 build_insights_tab(desk, demo, tabs, whatif)
+            with gr.Tab("Lab", id="lab"):
+                build_lab_tab(service, demo)
             with gr.Tab("Data & models", id="data"):
                 build_data_tab(service, demo)
         demo.load(whatif["load_live"], None, whatif["rules"])  # the table starts as the live rule set

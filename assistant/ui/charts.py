@@ -41,3 +41,25 @@ def line(frame: pd.DataFrame, *, x: str, y: str, title: str = "") -> Any:
     fig = go.Figure(go.Scatter(x=frame[x] if len(frame) else [], y=frame[y] if len(frame) else [], mode="lines+markers"))
     fig.update_layout(title=title, yaxis_title=y, **LAYOUT)
     return fig
+
+
+def intervals(frame: pd.DataFrame, *, x: str, y: str, low: str, high: str, colour: str,
+              colours: dict[str, str] | None = None, title: str = "", y_title: str = "") -> Any:
+    """One point per row at ``y`` (its value written beside it) with an error bar from ``low`` to
+    ``high``, a trace per ``colour`` value (so the legend says what each bar is), and a zero line."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    order = list(dict.fromkeys(frame[x].tolist())) if len(frame) else []
+    for name, part in frame.groupby(colour, sort=False) if len(frame) else []:
+        fig.add_trace(go.Scatter(
+            x=part[x], y=part[y], name=str(name), mode="markers+text",
+            text=[f"{v:+.2f}" for v in part[y]], textposition="middle right",
+            marker={"size": 12, "color": (colours or {}).get(str(name))},
+            error_y={"type": "data", "symmetric": False, "array": part[high] - part[y],
+                     "arrayminus": part[y] - part[low], "thickness": 2, "width": 8},
+        ))
+    fig.add_hline(y=0, line_width=1, line_color="#888")
+    fig.update_layout(title=title, xaxis={"categoryorder": "array", "categoryarray": order},
+                      yaxis_title=y_title or y, **LAYOUT)
+    return fig
