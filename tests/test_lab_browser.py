@@ -191,6 +191,21 @@ def test_a_scenario_is_played_end_to_end(lab_server: tuple[str, Path], lab_page:
     page.locator("#lab-progress").screenshot(path=str(SCREENSHOTS / "lab-progress-summary.png"))
     page.screenshot(path=str(SCREENSHOTS / "lab-progress.png"), full_page=True)
 
+    # a free hypothesis becomes a rule set, is replayed and judged
+    import pandas as pd
+
+    products = pd.read_csv(workspace / "demo-input" / "products.csv")
+    category = str(products["category"].value_counts().index[0])
+    brand = str(products[products["category"] == category]["brand"].value_counts().index[0])
+    _box(page, "lab-hypothesis").fill(f"boosting {brand} in {category} raises margin")
+    page.locator("#lab-test").click()
+    verdict = page.locator("#lab-verdict")
+    expect(verdict).to_contain_text(f"Hypothesis: boosting {brand} in {category}", timeout=120_000)
+    expect(verdict).to_contain_text("95% interval")
+    assert any(w in verdict.inner_text() for w in ("supports it", "contradicts it", "cannot settle it"))
+    verdict.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "lab-hypothesis.png"), full_page=False)
+
     # an unknown learner's progress is a message, not an error
     _box(page, "lab-learner").fill("nobody")
     page.locator("#lab-show-progress").click()

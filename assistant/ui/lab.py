@@ -194,6 +194,13 @@ def build_lab_tab(service: ShelfwiseService, demo: Any) -> dict[str, Any]:
     play = gr.Button("Play", variant="primary", elem_id="lab-play")
     debrief = gr.Markdown(elem_id="lab-debrief")
     chart = gr.Plot(label="Predicted vs replayed", elem_id="lab-debrief-chart", visible=False)
+    gr.Markdown("### Test a hypothesis\nState a claim about a change and a metric; it becomes a rule set, is replayed "
+                "on the last 30 days and judged by the replay's 95% interval.")
+    with gr.Row():
+        hypothesis = gr.Textbox(label="Your hypothesis", placeholder="e.g. boosting Northpeak in outdoor raises margin",
+                                max_length=300, elem_id="lab-hypothesis", scale=4)
+        test = gr.Button("Test it", elem_id="lab-test", scale=0, min_width=120)
+    verdict = gr.Markdown(elem_id="lab-verdict")
     with gr.Row():
         gr.Markdown("### Progress")
         show = gr.Button("Show progress", size="sm", elem_id="lab-show-progress", scale=0, min_width=180)
@@ -270,6 +277,15 @@ def build_lab_tab(service: ShelfwiseService, demo: Any) -> dict[str, Any]:
             return message(str(exc)), "", gr.Plot(visible=False), gr.Dataframe(visible=False)
         return message(), *progress_outputs(summary)
 
+    @readable
+    def test_hypothesis(text: str) -> str:
+        if not (text or "").strip():
+            return "⚠ Type a hypothesis, such as *boosting Northpeak in outdoor raises margin*."
+        answer = service.ask(text, session="lab-hypothesis")  # the assistant's what-if path, claim judged
+        return answer.answer
+
+    test.click(test_hypothesis, hypothesis, verdict)
+    hypothesis.submit(test_hypothesis, hypothesis, verdict)
     library_outputs = [table, pick, status]
     demo.load(load_library, None, library_outputs)
     reload.click(load_library, None, library_outputs)
