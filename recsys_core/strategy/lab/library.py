@@ -124,6 +124,10 @@ def generate_library(shop: ShopData, *, seed: int = 0, horizon: int = HORIZON_DA
     t0 = time.perf_counter()
     if shop.events.empty:
         raise InsufficientDataError("the shop has no events; the lab builds scenarios from the behaviour log")
+    ev = shop.events
+    if not ((ev["type"] == "impression") & ev["position"].notna()).any():
+        raise InsufficientDataError("the log has no impressions with positions; the lab replays the lists shoppers "
+                                    "were shown (a purchase-only log such as Online Retail cannot be replayed)")
     rng = np.random.default_rng(seed)
     dates, horizon = decision_dates(shop, horizon=horizon, points=points)
     scenarios: list[Scenario] = []
