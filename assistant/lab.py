@@ -34,6 +34,10 @@ def debrief_text(f: dict[str, Any]) -> str:
              f"(your interval {_band(p['low_pct'], p['high_pct'])}).",
              f"Replayed on {f['sessions']} sessions from {f['period'][0]} to {f['period'][1]}: {goal} "
              f"{_pct(c['goal_pct'])} (95% interval {_band(*c['goal_ci_pct'])}); clicks {_pct(c['clicks_pct'])}."]
+    e = c.get("exposure_pts")
+    if e:
+        lines.append(f"Its targets' share of all attention in the replayed lists went from {e['before']:.2f}% to {e['after']:.2f}% "
+                     f"({e['delta'] + 0.0:+.2f} points, 95% interval {e['ci_low'] + 0.0:+.2f} to {e['ci_high'] + 0.0:+.2f}).")
     inside = "fell inside" if f["in_interval"] else "fell outside"
     lines.append(f"The outcome {inside} your interval; the direction was {'right' if f['direction_correct'] else 'wrong'}.")
     b = f["best"]
@@ -51,8 +55,9 @@ def debrief_text(f: dict[str, Any]) -> str:
     if others:
         lines.append("The other actions: " + "; ".join(others) + ".")
     if f["evidence"]:
-        lines.append("What in the brief pointed to the answer: "
-                     + " ".join(f"[{e['id']}] {e['text']}." for e in f["evidence"]))
+        lead = (f"The brief's facts on {f['evidence_for']}, the best action: " if f.get("evidence_for")
+                else "The facts in the brief that bear on it: ")
+        lines.append(lead + " ".join(f"[{e['id']}] {e['text']}." for e in f["evidence"]))
     return "\n".join(lines)
 
 

@@ -59,6 +59,10 @@ def test_keys_are_replayed_and_consistent(lib: Library) -> None:
             assert m["ci_low"] <= m["delta"] <= m["ci_high"]
             if not a.rules.rules:  # "change nothing" changes nothing
                 assert m == {k: 0.0 for k in m}
+            else:  # promoting its targets raises their share of attention; demoting lowers it
+                e = key["outcomes"][a.id]["metrics"]["target_exposure_pts"]
+                assert e["ci_low"] <= e["delta"] <= e["ci_high"]
+                assert (e["delta"] > 0) == (a.direction > 0), (s.id, a.label, e)
         best = key["best"]
         assert best in key["acceptable"]
         assert key["outcomes"][best]["metrics"][s.goal]["delta"] == max(

@@ -196,7 +196,8 @@ def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | N
     """Replay the last ``days`` days of logged lists before (``baseline``, default: no change)
     and after ``change``; the click model and purchase rates come from the days before.
     Pass ``setup`` (from :func:`prepare_replay`) to replay several changes cheaply. With
-    ``focus`` items, ``focus_purchases`` (their expected purchases) is reported as well."""
+    ``focus`` items, ``focus_purchases`` (their expected purchases) and ``focus_exposure_share``
+    (their share of position-weighted attention) are reported as well."""
     t0 = time.perf_counter()
     setup = setup or prepare_replay(shop, days=days, ranker=ranker)
     baseline = baseline or Change(name="current")
@@ -247,8 +248,14 @@ def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | N
     shown_df["margin"] = units * r["unit_margin"].fillna(0.0).to_numpy()
     outcomes = list(OUTCOMES)
     if focus:
-        shown_df["focus_purchases"] = np.where(shown_df["item_id"].isin(set(focus)), buy, 0.0)
-        outcomes.append("focus_purchases")
+        infocus = shown_df["item_id"].isin(set(focus)).to_numpy()
+        attention = np.zeros(len(shown_df))
+        for surface, idx in shown_df.groupby("surface").indices.items():
+            attention[idx] = model.examination(shown_df.iloc[idx]["position"].to_numpy(), str(surface))
+        shown_df["focus_purchases"] = np.where(infocus, buy, 0.0)
+        shown_df["attention"] = attention
+        shown_df["focus_attention"] = np.where(infocus, attention, 0.0)
+        outcomes += ["focus_purchases", "attention", "focus_attention"]
     per_session = shown_df.pivot_table(index="session_id", columns="arm", values=outcomes, aggfunc="sum", fill_value=0.0)
     per_session.columns = [f"{m}_{'after' if a else 'before'}" for m, a in per_session.columns]
     per_session = per_session.reset_index()
@@ -276,9 +283,19 @@ def _metrics(per_session: pd.DataFrame, quality: pd.DataFrame, n_boot: int, seed
     counts = rng.multinomial(len(deltas), np.full(len(deltas), 1.0 / len(deltas)), size=n_boot)
     boot = counts @ deltas
     for j, m in enumerate(outcomes):
+        if m in ("attention", "focus_attention"):
+            continue
         b, a = float(per_session[f"{m}_before"].sum()), float(per_session[f"{m}_after"].sum())
         lo, hi = np.quantile(boot[:, j], [0.025, 0.975])
         rows.append({"metric": m, "before": b, "after": a, "delta": a - b,
+                     "delta_pct": (a - b) / b if b else np.nan, "ci_low": float(lo), "ci_high": float(hi)})
+    if "focus_attention" in outcomes:  # the focus items' share of position-weighted attention (a ratio)
+        total = counts @ per_session["attention_before"].to_numpy()
+        moved = boot[:, outcomes.index("focus_attention")]
+        whole = float(per_session["attention_before"].sum()) or 1.0
+        b, a = (float(per_session[f"focus_attention_{x}"].sum()) / whole for x in ("before", "after"))
+        lo, hi = np.quantile(moved / np.maximum(total, 1e-12), [0.025, 0.975])
+        rows.append({"metric": "focus_exposure_share", "before": b, "after": a, "delta": a - b,
                      "delta_pct": (a - b) / b if b else np.nan, "ci_low": float(lo), "ci_high": float(hi)})
     if len(quality):
         qcounts = rng.multinomial(len(quality), np.full(len(quality), 1.0 / len(quality)), size=n_boot)

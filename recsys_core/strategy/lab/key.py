@@ -4,7 +4,8 @@ Every candidate action is replayed with the what-if engine on the lists logged i
 after the decision date, the click model and purchase rates fitted on those same days
 (``prepare_replay(..., hindsight=True)``: what the action would have done given what shoppers
 then did). The key records each action's change in revenue, margin, clicks and purchases with
-bootstrap 95 % intervals over sessions, and the exposure it moved. The winner on the goal is
+bootstrap 95 % intervals over sessions, its targets' purchases and share of position-weighted
+attention (exposure) with intervals, and the brand/category exposure it moved. The winner on the goal is
 the best action when the paired bootstrap interval of its lead over the runner-up excludes
 zero; otherwise "no clear winner", and every action within reach of the best counts as right.
 """
@@ -27,16 +28,17 @@ def _r(x: float, digits: int = 4) -> float:
     return round(float(x), digits) if np.isfinite(x) else 0.0
 
 
-def _focus(scenario: Scenario) -> list[str]:
-    t = scenario.truth
-    return list(t.get("items") or t.get("new_items") or [])
+def _targets(action: LabAction, setup: ReplaySetup, items: list[str]) -> list[str]:
+    """The catalogue items the action's rules act on."""
+    targets = [r.target for r in action.rules.rules]
+    return [i for i in items if any(setup.lookup.matches(i, t) for t in targets)]
 
 
 def answer_key(scenario: Scenario, shop: ShopData, setup: ReplaySetup, *, n_boot: int = KEY_BOOTSTRAP,
                seed: int = 0) -> dict[str, Any]:
     """Replay every action of ``scenario`` on ``setup`` (a hindsight replay of its horizon) and
     return the key (also stored on ``scenario.key``)."""
-    focus = _focus(scenario)
+    items = shop.products["item_id"].astype(str).tolist()
     sessions: pd.Index | None = None
     goal_deltas: dict[str, np.ndarray] = {}
     outcomes: dict[str, Any] = {}
@@ -47,14 +49,14 @@ def answer_key(scenario: Scenario, shop: ShopData, setup: ReplaySetup, *, n_boot
         if not action.rules.rules:
             continue
         report = replay(shop, Change(name=action.label, rules=action.rules, respect_dates=True), setup=setup,
-                        n_boot=n_boot, seed=seed, focus=focus)
+                        n_boot=n_boot, seed=seed, focus=_targets(action, setup, items))
         per = report.per_session.set_index("session_id")
         sessions = per.index if sessions is None else sessions
         per = per.reindex(sessions).fillna(0.0)
         goal_deltas[action.id] = (per[f"{scenario.goal}_after"] - per[f"{scenario.goal}_before"]).to_numpy()
         rows = report.metrics.set_index("metric")
         metrics = {}
-        for m in (*OUTCOMES, *(("focus_purchases",) if focus else ())):
+        for m in OUTCOMES:
             r = rows.loc[m]
             base = float(r["before"])
             before[m] = base
@@ -62,6 +64,14 @@ def answer_key(scenario: Scenario, shop: ShopData, setup: ReplaySetup, *, n_boot
                           "delta_pct": _r(r["delta"] / base * 100, 3) if base else 0.0,
                           "ci_low_pct": _r(r["ci_low"] / base * 100, 3) if base else 0.0,
                           "ci_high_pct": _r(r["ci_high"] / base * 100, 3) if base else 0.0}
+        if "focus_purchases" in rows.index:  # the action's own targets: their purchases and attention share
+            t = rows.loc["focus_purchases"]
+            metrics["target_purchases"] = {"before": _r(t["before"]), "delta": _r(t["delta"]),
+                                           "ci_low": _r(t["ci_low"]), "ci_high": _r(t["ci_high"])}
+            e = rows.loc["focus_exposure_share"]
+            metrics["target_exposure_pts"] = {"before": _r(e["before"] * 100, 3), "after": _r(e["after"] * 100, 3),
+                                              "delta": _r(e["delta"] * 100, 3), "ci_low": _r(e["ci_low"] * 100, 3),
+                                              "ci_high": _r(e["ci_high"] * 100, 3)}
         moved = report.exposure.head(4)
         outcomes[action.id] = {"metrics": metrics, "lists_changed": report.lists_changed,
                                "exposure_moved": [{"level": e.level, "key": e.key, "before_pct": _r(e.before_share * 100, 2),
@@ -73,7 +83,7 @@ def answer_key(scenario: Scenario, shop: ShopData, setup: ReplaySetup, *, n_boot
     for action in scenario.actions:
         if action.id not in outcomes:  # "change nothing": exactly zero
             zero = {"delta": 0.0, "ci_low": 0.0, "ci_high": 0.0, "delta_pct": 0.0, "ci_low_pct": 0.0, "ci_high_pct": 0.0}
-            outcomes[action.id] = {"metrics": {m: dict(zero) for m in before}, "lists_changed": 0, "exposure_moved": []}
+            outcomes[action.id] = {"metrics": {m: dict(zero) for m in OUTCOMES}, "lists_changed": 0, "exposure_moved": []}
             goal_deltas[action.id] = np.zeros(len(sessions))
     ranked = sorted(goal_deltas, key=lambda a: -goal_deltas[a].sum())
     rng = np.random.default_rng(seed)

@@ -169,7 +169,7 @@ def generate_library(shop: ShopData, *, seed: int = 0, horizon: int = HORIZON_DA
                         break
                 if kept is None:
                     notes.append(f"{dp.day}: no 'trap' scenario (the most-clicked items' boost did not lose "
-                                 f"{candidates[0].goal} in the replay of {min(len(candidates), TRAP_TRIES)} candidates)")
+                                 f"{candidates[0].goal} in the replay of {min(len(candidates), TRAP_TRIES)} candidate(s))")
                     continue
                 candidates = [kept]
             else:

@@ -115,7 +115,9 @@ def debrief_facts(scenario: Scenario, play: dict[str, Any]) -> dict[str, Any]:
         return {"id": aid, "label": scenario.action(aid).label, "trap": scenario.action(aid).trap,
                 "goal_pct": r2(m[goal]["delta_pct"]), "goal_ci_pct": [r2(m[goal]["ci_low_pct"]), r2(m[goal]["ci_high_pct"])],
                 "goal_delta": r2(m[goal]["delta"]), "clicks_pct": r2(m["clicks"]["delta_pct"]),
-                **{f"{k}_pct": r2(m[k]["delta_pct"]) for k in ("revenue", "margin", "purchases")}}
+                **{f"{k}_pct": r2(m[k]["delta_pct"]) for k in ("revenue", "margin", "purchases")},
+                **({"exposure_pts": {k: r2(v) for k, v in m["target_exposure_pts"].items()}}
+                   if "target_exposure_pts" in m else {})}
 
     chosen = reading(play["action"])
     return {
@@ -126,6 +128,8 @@ def debrief_facts(scenario: Scenario, play: dict[str, Any]) -> dict[str, Any]:
         "direction_correct": play["direction_correct"], "verdict": key["verdict"],
         "best": reading(key["best"]), "winner": key["winner"],
         "others": [reading(a.id) for a in scenario.actions if a.id != play["action"]],
-        "evidence": [asdict(scenario.fact(f)) for f in scenario.pointers],
+        # the brief's facts behind the best action (the scenario's key facts when it is "change nothing")
+        "evidence_for": key["best"] if scenario.action(key["best"]).evidence else None,
+        "evidence": [asdict(scenario.fact(f)) for f in (scenario.action(key["best"]).evidence or scenario.pointers)],
         "replay": key["replay"],
     }
