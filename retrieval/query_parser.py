@@ -105,6 +105,8 @@ def parse_query(
             found_categories.append(cat)
             cut(m)
     text = re.sub(r"\s+", " ", text).strip(" ,.;")
+    if price_min is not None and price_max is not None and price_min > price_max:
+        price_min, price_max = price_max, price_min  # "over $50 under $20": the range between them
     filters = SearchFilters(
         price_min=price_min,
         price_max=price_max,

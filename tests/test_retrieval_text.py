@@ -77,3 +77,10 @@ def test_chunking_by_heading_with_overlap() -> None:
     assert all(c.doc_id == "kb1" for c in chunks)
     with pytest.raises(ValueError):
         chunk_markdown("d", "t", "x", max_words=5, overlap_words=5)
+
+
+def test_contradictory_price_bounds_read_as_the_range_between_them() -> None:
+    """ "under $0 over $1" (found by the fuzzer) and "over $50 under $20" are a range, not an error."""
+    for text, bounds in (("under $0 over $1", (0.0, 1.0)), ("tent over $50 under $20", (20.0, 50.0))):
+        f = parse_query(text).filters
+        assert (f.price_min, f.price_max) == bounds
