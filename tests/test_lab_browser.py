@@ -191,6 +191,13 @@ def test_a_scenario_is_played_end_to_end(lab_server: tuple[str, Path], lab_page:
     page.locator("#lab-progress").screenshot(path=str(SCREENSHOTS / "lab-progress-summary.png"))
     page.screenshot(path=str(SCREENSHOTS / "lab-progress.png"), full_page=True)
 
+    # a rejected second play clears the earlier debrief (it would read as this play's) and keeps progress
+    _box(page, "lab-predict").fill("lots")
+    page.locator("#lab-play").click()
+    expect(page.locator("#lab-predict-msg")).to_contain_text("not a number")
+    expect(debrief).not_to_contain_text("Replayed on")
+    expect(progress).to_contain_text("1 scenario played")
+
     # a free hypothesis becomes a rule set, is replayed and judged
     import pandas as pd
 

@@ -245,7 +245,8 @@ def build_lab_tab(service: ShelfwiseService, demo: Any) -> dict[str, Any]:
         return (progress_markdown(summary), gr.Plot(value=progress_chart(summary), visible=True),
                 gr.Dataframe(value=history_table(summary), visible=True))
 
-    skip_rest = (gr.skip(),) * 5  # debrief, chart, progress, progress chart, history
+    # a rejected play clears the last debrief (it belongs to an earlier play); progress stays
+    skip_rest = ("", gr.Plot(value=None, visible=False), gr.skip(), gr.skip(), gr.skip())
 
     @readable
     def play_scenario(sid: str | None, name: str, choice: str | None, p: str, lo: str, hi: str) -> tuple[Any, ...]:
