@@ -1,5 +1,5 @@
 """The Lab tab in a real browser: one scenario played end to end against `shelfwise serve` over a
-private copy of the small demo workspace (chromium and the server helpers of test_ui_browser).
+private copy of the small demo workspace (chromium and the server helpers of tests/browser.py).
 
 The server starts before the library exists, so the tab's "run `shelfwise lab generate`" state is
 seen first; the library is then generated in this process and picked up by **Reload scenarios**.
@@ -9,9 +9,6 @@ Screenshots of the brief, the debrief and the progress go to benchmarks/results/
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,14 +16,7 @@ from typing import Any
 import pytest
 
 from tests.app_workspace import workspace_copy
-from tests.test_ui_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    REPO,
-    _free_port,
-    _wait_healthy,
-)
+from tests.browser import CHROMIUM, REPO, app_page, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -40,45 +30,14 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     workspace = workspace_copy(tmp_path_factory.mktemp("lab") / "workspace")
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "lab-serve.log"
-    env = {**os.environ, "SHELFWISE_LLM": "template", "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
-    env.pop("SHELFWISE_API_TOKEN", None)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "serve", "--workspace", str(workspace),
-             "--host", "127.0.0.1", "--port", str(port), "--llm", "template"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
+    with serving(workspace, "lab-serve.log") as url:
         yield url, workspace
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def lab_page(lab_server: tuple[str, Path]) -> Iterator[Any]:
-    os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            pg = browser.new_page(viewport={"width": 1300, "height": 1000})
-            pg.set_default_timeout(90_000)
-            pg.goto(lab_server[0] + "/", wait_until="load")
-            pg.locator("#chat-input textarea").wait_for()
-            yield pg
-        finally:
-            browser.close()
+    with app_page(lab_server[0]) as pg:
+        yield pg
 
 
 def _box(page: Any, elem_id: str) -> Any:

@@ -1,54 +1,21 @@
 """The web app in a real browser: Debian's chromium driven by Playwright against `shelfwise serve`
-on 127.0.0.1 over a small demo workspace. Screenshots go to test-artifacts/ (gitignored).
-
-Playwright never downloads a browser here: it launches /usr/bin/chromium (installed with
-apt-get by .ci/run); the tests skip only when that binary is absent.
+on 127.0.0.1 over a small demo workspace (:mod:`tests.browser`). Screenshots go to
+test-artifacts/ (gitignored); the tests skip only when /usr/bin/chromium is absent.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.app_workspace import demo_workspace
+from tests.browser import ARTIFACTS, CHROMIUM, app_page, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 240.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"shelfwise serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(1.0)
-    raise AssertionError(f"shelfwise serve did not come up in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
 def _active_user() -> str:
@@ -62,46 +29,14 @@ def _active_user() -> str:
 def server() -> Iterator[str]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    workspace = demo_workspace()
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "serve.log"
-    env = {**os.environ, "SHELFWISE_LLM": "template", "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
-    env.pop("SHELFWISE_API_TOKEN", None)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "serve", "--workspace", str(workspace),
-             "--host", "127.0.0.1", "--port", str(port), "--llm", "template"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
+    with serving(demo_workspace(), "serve.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def page(server: str) -> Iterator[Any]:
-    os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            pg = browser.new_page(viewport={"width": 1300, "height": 1000})
-            pg.set_default_timeout(90_000)
-            pg.goto(server + "/", wait_until="load")  # / redirects to the app at /ui/
-            pg.locator("#chat-input textarea").wait_for()
-            yield pg
-        finally:
-            browser.close()
+    with app_page(server) as pg:
+        yield pg
 
 
 def test_chat_answers_with_a_citation(page: Any) -> None:

@@ -70,10 +70,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_json(args: argparse.Namespace, data: Any) -> bool:
+    """With ``--json``, print ``data`` as JSON and say so (the caller is then done)."""
+    if args.json:
+        _print_json(data)
+    return bool(args.json)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     rows = _lab(args).scenarios()
-    if args.json:
-        _print_json(rows)
+    if _as_json(args, rows):
         return 0
     print(f"{'id':<4} {'kind':<12} {'decision':<10} {'goal':<9} {'actions':>7}  title")
     for r in rows:
@@ -84,8 +90,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     s = _lab(args).scenario(args.scenario)
-    if args.json:
-        _print_json(s)
+    if _as_json(args, s):
         return 0
     print(f"{s['id']}: {s['title']}")
     print(f"kind: {s['kind']} ({s['kind_label']}); decision date {s['decision_date']}; "
@@ -108,8 +113,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     low, high = parse_interval(args.interval)  # before the service: a typo writes nothing
     result = _lab(args).play(args.scenario, learner=args.learner, action=args.action, predict=args.predict,
                              low=low, high=high)
-    if args.json:
-        _print_json(result)
+    if _as_json(args, result):
         return 0
     print(result["text"])
     print(progress_line(result["progress"]))
@@ -118,8 +122,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 def cmd_progress(args: argparse.Namespace) -> int:
     summary = _lab(args).progress(args.learner)
-    if args.json:
-        _print_json(summary)
+    if _as_json(args, summary):
         return 0
     print(progress_line(summary))
     print(f"mean interval width {_number(summary['mean_width_pct'], '%')}, "

@@ -236,9 +236,12 @@ def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | N
             quality.append((ctx.session_id, nb, na, hb, ha))
     shown_df = pd.DataFrame(rows, columns=["list_id", "session_id", "surface", "position", "item_id", "arm"])
     p_click = np.zeros(len(shown_df))
+    attention = np.zeros(len(shown_df))  # examination odds of each slot: exposure's weight
     for surface, idx in shown_df.groupby("surface").indices.items():
         part = shown_df.iloc[idx]
-        p_click[idx] = model.click_probability(part["item_id"].tolist(), part["position"].to_numpy(), str(surface))
+        attention[idx] = model.examination(part["position"].to_numpy(), str(surface))
+        p_click[idx] = model.attractiveness(part["item_id"].tolist(), str(surface)) * attention[idx]
+    shown_df["attention"] = attention
     r = rates.reindex(shown_df["item_id"].to_numpy())
     buy = p_click * r["buy_rate"].fillna(rates["buy_rate"].mean()).to_numpy()
     units = buy * r["units"].fillna(1.0).to_numpy()
@@ -249,11 +252,7 @@ def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | N
     outcomes = list(OUTCOMES)
     if focus:
         infocus = shown_df["item_id"].isin(set(focus)).to_numpy()
-        attention = np.zeros(len(shown_df))
-        for surface, idx in shown_df.groupby("surface").indices.items():
-            attention[idx] = model.examination(shown_df.iloc[idx]["position"].to_numpy(), str(surface))
         shown_df["focus_purchases"] = np.where(infocus, buy, 0.0)
-        shown_df["attention"] = attention
         shown_df["focus_attention"] = np.where(infocus, attention, 0.0)
         outcomes += ["focus_purchases", "attention", "focus_attention"]
     per_session = shown_df.pivot_table(index="session_id", columns="arm", values=outcomes, aggfunc="sum", fill_value=0.0)
@@ -261,7 +260,7 @@ def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | N
     per_session = per_session.reset_index()
     metrics = _metrics(per_session, pd.DataFrame(quality, columns=["session_id", "ndcg_before", "ndcg_after", "hr_before", "hr_after"]),
                        n_boot, seed, outcomes)
-    exposure = _exposure_moved(shown_df, model, shop.products)
+    exposure = _exposure_moved(shown_df, shop.products)
     clicked = lists.groupby("list_id")["clicked"].sum().sum()
     logged = {"clicks": float(clicked), "clicks_model_before": float(shown_df.loc[shown_df["arm"] == 0, "clicks"].sum()),
               "purchases": float(setup.purchases),
@@ -308,10 +307,8 @@ def _metrics(per_session: pd.DataFrame, quality: pd.DataFrame, n_boot: int, seed
     return pd.DataFrame(rows)
 
 
-def _exposure_moved(shown: pd.DataFrame, model: PositionBiasModel, products: pd.DataFrame) -> pd.DataFrame:
-    weight = np.zeros(len(shown))
-    for surface, idx in shown.groupby("surface").indices.items():
-        weight[idx] = model.examination(shown.iloc[idx]["position"].to_numpy(), str(surface))
+def _exposure_moved(shown: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    weight = shown["attention"].to_numpy()
     ids = products["item_id"].astype(str)
     out = []
     for level in ("brand", "category"):

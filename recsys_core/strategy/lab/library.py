@@ -57,9 +57,9 @@ class Library:
                 "counts": self.counts(), "scenarios": [s.to_dict() for s in self.scenarios]}
 
     def save(self, path: str | Path) -> Path:
-        from recsys_core.workspace import atomic_write_text
+        from recsys_core.workspace import atomic_write_json
 
-        return atomic_write_text(Path(path), json.dumps(self.to_dict(), indent=1, default=_plain) + "\n")
+        return atomic_write_json(Path(path), self.to_dict(), indent=1)
 
     @classmethod
     def load(cls, path: str | Path) -> Library:
@@ -73,14 +73,6 @@ class Library:
                        notes=list(d.get("notes", [])))
         except (ValueError, KeyError, TypeError) as exc:
             raise LabError(f"{path} is not a readable scenario library ({exc}); run `shelfwise lab generate` again") from exc
-
-
-def _plain(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, pd.Timestamp):
-        return str(x)
-    raise TypeError(f"not JSON: {type(x).__name__}")
 
 
 def normalise_id(text: str) -> str:
@@ -118,14 +110,18 @@ def _setup(shop: ShopData, date: pd.Timestamp, horizon: int) -> tuple[ShopData, 
     return through, prepare_replay(through, days=horizon, hindsight=True, end=end, ranker=LoggedRanker(through))
 
 
+def _lure_confirmed(s: Scenario) -> bool:
+    """The key found the trap's tempting action (boost the most-clicked) raising clicks and losing the goal."""
+    return any(a.trap and any(r.id == TRAP_LURE_RULE for r in a.rules.rules) for a in s.actions)
+
+
 def generate_library(shop: ShopData, *, seed: int = 0, horizon: int = HORIZON_DAYS, points: int = DECISION_POINTS,
                      progress: bool = False) -> Library:
     """Scenarios of every kind the data supports at each decision date, each with its key."""
     t0 = time.perf_counter()
     if shop.events.empty:
         raise InsufficientDataError("the shop has no events; the lab builds scenarios from the behaviour log")
-    ev = shop.events
-    if not ((ev["type"] == "impression") & ev["position"].notna()).any():
+    if not ((shop.events["type"] == "impression") & shop.events["position"].notna()).any():
         raise InsufficientDataError("the log has no impressions with positions; the lab replays the lists shoppers "
                                     "were shown (a purchase-only log such as Online Retail cannot be replayed)")
     rng = np.random.default_rng(seed)
@@ -135,49 +131,39 @@ def generate_library(shop: ShopData, *, seed: int = 0, horizon: int = HORIZON_DA
     jobs: list[tuple[pd.Timestamp, int, Any]] = [(d, horizon, None) for d in dates]
     from recsys_core.strategy.anomalies import discount_windows
 
-    first = shop.events["timestamp"].min().floor("D")
     for w in discount_windows(shop).itertuples():
         start = pd.Timestamp(w.start)
         start = start.tz_localize("UTC") if start.tzinfo is None else start
-        if start - first >= dates[0] - first and int(w.days) >= 3:
+        if start >= dates[0] and int(w.days) >= 3:
             jobs.append((start, int(w.days), w))
         else:
             notes.append(f"sale on '{w.key}' from {start.date()} skipped: too little history before it, or under 3 days long")
-    bar = tqdm(jobs, desc="lab scenarios", disable=not progress)
-    for n, (date, h, window) in enumerate(bar):
+    for n, (date, h, window) in enumerate(tqdm(jobs, desc="lab scenarios", disable=not progress)):
         through, setup = _setup(shop, date, h)
         dp = DecisionPoint(shop=shop, date=date, horizon=h, index=n)
+
+        def keyed(s: Scenario) -> Scenario:
+            answer_key(s, through, setup, seed=seed)  # noqa: B023 (called within this iteration)
+            mark_traps(s)
+            return s
+
         if window is not None:
-            built = promotion_scenario(dp, rng, window)
-            for s in built:
-                answer_key(s, through, setup, seed=seed)
-                mark_traps(s)
-            scenarios += built
+            scenarios += [keyed(s) for s in promotion_scenario(dp, rng, window)]
             continue
         for kind, build in BUILDERS.items():
             candidates = build(dp, rng)
             if not candidates:
                 notes.append(f"{dp.day}: no '{kind}' scenario (the data before this date has none)")
-                continue
-            if kind == "trap":
-                kept = None
-                for s in candidates[:TRAP_TRIES]:
-                    answer_key(s, through, setup, seed=seed)
-                    mark_traps(s)
-                    if any(a.trap and any(r.id == TRAP_LURE_RULE for r in a.rules.rules) for a in s.actions):
-                        kept = s
-                        break
+            elif kind != "trap":
+                scenarios.append(keyed(candidates[0]))
+            else:  # kept only when the replay confirms the lure: more clicks, less of the goal
+                tried = candidates[:TRAP_TRIES]
+                kept = next((s for s in map(keyed, tried) if _lure_confirmed(s)), None)  # replayed one by one
                 if kept is None:
                     notes.append(f"{dp.day}: no 'trap' scenario (the most-clicked items' boost did not lose "
-                                 f"{candidates[0].goal} in the replay of {min(len(candidates), TRAP_TRIES)} candidate(s))")
-                    continue
-                candidates = [kept]
-            else:
-                candidates = candidates[:1]
-                for s in candidates:
-                    answer_key(s, through, setup, seed=seed)
-                    mark_traps(s)
-            scenarios += candidates
+                                 f"{candidates[0].goal} in the replay of {len(tried)} candidate(s))")
+                else:
+                    scenarios.append(kept)
     order = list(KINDS)
     scenarios.sort(key=lambda s: (s.decision_date, order.index(s.kind)))
     for i, s in enumerate(scenarios, 1):
