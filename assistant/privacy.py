@@ -36,12 +36,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from recsys_core.errors import UnknownIdError
-
-if TYPE_CHECKING:
-    from recsys_core.strategy.lab.progress import LearnerStore
 
 log = logging.getLogger("shelfwise.privacy")
 
@@ -109,18 +106,6 @@ def _previously_forgotten(audit_dir: Path, subject: str) -> bool:
     return False
 
 
-def _lab_plays(learners: LearnerStore, name: str) -> int:
-    """Plays saved under learner ``name`` (0 when ``name`` cannot be a learner's name)."""
-    from recsys_core.strategy.lab.model import LabError
-    from recsys_core.strategy.lab.progress import check_learner
-
-    try:
-        check_learner(name)
-    except LabError:
-        return 0
-    return len(learners.plays(name))
-
-
 def forget_user(
     workspace: str | os.PathLike[str], user_id: str, *, retrain: bool = True
 ) -> ForgetReport:
@@ -161,7 +146,7 @@ def forget_user(
             + sum(memory.count_user(user_id, alias).values())
             + int(in_model)
             + (remove_user_rows(source, user_id, dry_run=True) if source else 0)
-            + _lab_plays(learners, user_id)
+            + learners.count(user_id)
         )
         if not found:
             if not _previously_forgotten(ws.audit_dir, report.subject):

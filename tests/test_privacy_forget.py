@@ -322,3 +322,11 @@ def test_a_learner_who_is_not_a_customer_is_forgotten(
         forget_user(tiny_workspace, "Nobody Here")
     with pytest.raises(UnknownIdError):
         forget_user(tiny_workspace, "../not a name")
+
+
+def test_a_damaged_progress_file_does_not_block_erasure(tiny_workspace: Path) -> None:
+    learners = _learners(tiny_workspace)
+    learners.folder.mkdir(parents=True, exist_ok=True)
+    learners.path("Bo").write_text("{half a file")
+    report = forget_user(tiny_workspace, "Bo")
+    assert report.removed["lab_plays"] == 1 and not learners.path("Bo").exists()

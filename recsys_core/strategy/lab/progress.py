@@ -62,9 +62,9 @@ class LearnerStore:
                 continue
         return names
 
-    def erase(self, learner: str) -> int:
-        """Delete a learner's file; returns how many plays went (0 when there was none; a file too
-        damaged to count is still deleted, counted as 1)."""
+    def count(self, learner: str) -> int:
+        """Plays saved under ``learner``: 0 when there are none or the name cannot be a learner's,
+        1 for a file too damaged to count (it still holds something of theirs)."""
         try:
             path = self.path(learner)
         except LabError:
@@ -72,10 +72,15 @@ class LearnerStore:
         if not path.is_file():
             return 0
         try:
-            n = len(self.plays(learner))
+            return len(self.plays(learner))
         except LabError:
-            n = 1
-        path.unlink()
+            return 1
+
+    def erase(self, learner: str) -> int:
+        """Delete a learner's file, readable or not; returns :meth:`count` of what went."""
+        n = self.count(learner)
+        if n:
+            self.path(learner).unlink()
         return n
 
 
