@@ -1,6 +1,6 @@
 """Does the strategy lab tell good judgement from bad? Three scripted learners play a whole library.
 
-    .venv/bin/python benchmarks/lab.py [--demo-seeds 0,1] [--shop W ...] [--library-seed 0] [--workspace W]
+    .venv/bin/python benchmarks/lab.py [--demo-seeds 0,1,2] [--shop W ...] [--library-seed 0] [--workspace W]
 
 For each shop (the demo shop for each of ``--demo-seeds``, generated and not timed; and the
 store of each ``--shop`` workspace) the scenario library is generated (timed: the target is at
@@ -113,7 +113,7 @@ def load_shops(args: argparse.Namespace) -> list[tuple[str, Any]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--demo-seeds", default="0,1", help="demo shops to generate, comma-separated seeds ('' for none)")
+    parser.add_argument("--demo-seeds", default="0,1,2", help="demo shops to generate, comma-separated seeds ('' for none)")
     parser.add_argument("--shop", action="append", metavar="W", help="also a workspace's stored shop (repeatable)")
     parser.add_argument("--library-seed", type=int, default=0)
     add_workspace_option(parser)
