@@ -197,6 +197,8 @@ class ShelfwiseService:
             ) from exc
         rows = self.event_log.read()
         for row in rows:
+            if row.get("type") == "impression":  # shown, not chosen: not an interaction
+                continue
             try:
                 model.add_events(row["user_id"], [row["item_id"]])
             except ShelfwiseError:
@@ -246,6 +248,13 @@ class ShelfwiseService:
         from assistant.lab import Lab
 
         return self._get("lab", lambda: Lab(self))
+
+    @property
+    def experiments(self) -> Any:
+        """Live experiments (:class:`assistant.experiments.Experiments`): start, serve, status, stop."""
+        from assistant.experiments import Experiments
+
+        return self._get("experiments", lambda: Experiments(self))
 
     @property
     def event_log(self) -> Any:
@@ -323,6 +332,23 @@ class ShelfwiseService:
                                  context=self.rule_context("recommendations", user_id=user_id, rules=rules),
                                  filters=filters)
 
+    def serve_recommend(self, user_id: str, *, k: int = 10, filters: Mapping[str, Any] | None = None
+                        ) -> tuple[list[ranking.Placement], dict[str, Any] | None]:
+        """What the shopper is shown: :meth:`recommend`, or a running experiment's list (the
+        experiment's info second; None when the user is not enrolled)."""
+        def run(rules: Any) -> list[ranking.Placement]:
+            return self.recommend(user_id, k=k, filters=filters, rules=rules)
+
+        return self.experiments.serve("recommendations", user_id, run, k=k)  # type: ignore[no-any-return]
+
+    def serve_search(self, query: str, *, k: int = 10, filters: Any = None, explain: bool = False,
+                     user_id: str | None = None) -> tuple[list[Any], dict[str, Any] | None]:
+        """What the shopper is shown for ``query``: :meth:`search`, or a running experiment's list."""
+        def run(rules: Any) -> list[Any]:
+            return self.search(query, k=k, filters=filters, explain=explain, user_id=user_id, rules=rules)
+
+        return self.experiments.serve("search", user_id, run, k=k, query=query)  # type: ignore[no-any-return]
+
     def explain(self, user_id: str, item_id: str) -> ranking.Placement:
         return self.explain_many(user_id, [item_id])[0]
 
@@ -377,7 +403,8 @@ class ShelfwiseService:
             self.check_item(str(ev["item_id"]))
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         rows = [{"user_id": str(e["user_id"]), "item_id": str(e["item_id"]), "type": str(e["type"]),
-                 "timestamp": str(e.get("timestamp") or stamp)} for e in events]
+                 "timestamp": str(e.get("timestamp") or stamp), "impression_id": e.get("impression_id")}
+                for e in events]
         users: dict[str, list[str]] = {}
         for r in rows:
             users.setdefault(r["user_id"], []).append(r["item_id"])

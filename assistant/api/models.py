@@ -100,6 +100,9 @@ class EventIn(_Strict):
     item_id: str = Id
     type: Literal["view", "click", "add_to_cart", "purchase"] = "view"
     timestamp: datetime | None = None
+    impression_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$",
+                                      description="the served list this event came from (an experiment's "
+                                                  "/recommend or /search response gives it)")
 
     @field_validator("timestamp")
     @classmethod

@@ -48,8 +48,11 @@ def search(body: SearchRequest, request: Request) -> dict[str, Any]:
         f = body.filters
         filters = SearchFilters(price_min=f.price_min, price_max=f.price_max, categories=tuple(f.categories),
                                 brands=tuple(f.brands), in_stock=f.in_stock)
-    hits = svc.search(body.query, k=body.k, filters=filters, explain=body.explain, user_id=body.user_id)
-    out = {"query": body.query, "mode": svc.search_mode, "results": plain(hits)}
+    hits, experiment = svc.serve_search(body.query, k=body.k, filters=filters, explain=body.explain,
+                                        user_id=body.user_id)
+    out = {"query": body.query, "mode": svc.search_mode, "results": _sided(plain(hits), experiment)}
+    if experiment is not None:
+        out["experiment"] = experiment
     if svc.search_note:  # a damaged or unreachable index is never a silent downgrade
         out["note"] = svc.search_note
     return out
@@ -59,9 +62,18 @@ def search(body: SearchRequest, request: Request) -> dict[str, Any]:
              "split into parts that sum to it")
 def recommend(body: RecommendRequest, request: Request) -> dict[str, Any]:
     svc = service_of(request)
-    recs = svc.recommend(body.user_id, k=body.k, filters=body.filters())
-    rows = [{**plain(r), "title": _title(svc, r.item_id)} for r in recs]
-    return {"user_id": body.user_id, "k": body.k, "filters": body.filters(), "results": rows}
+    recs, experiment = svc.serve_recommend(body.user_id, k=body.k, filters=body.filters())
+    rows = _sided([{**plain(r), "title": _title(svc, r.item_id)} for r in recs], experiment)
+    out = {"user_id": body.user_id, "k": body.k, "filters": body.filters(), "results": rows}
+    if experiment is not None:  # the list came from a running experiment: say which side gave each item
+        out["experiment"] = experiment
+    return out
+
+
+def _sided(rows: list[dict[str, Any]], experiment: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if experiment is None:
+        return rows
+    return [{**row, "side": side} for row, side in zip(rows, experiment["sides"], strict=True)]
 
 
 @router.post("/explain", tags=["ranking"], summary="Why an item is where it is shown, for a user or a query")

@@ -1,6 +1,7 @@
 """Live events: item events appended through the API after training (``W/live/events.jsonl``).
 
-One JSON object a line (``user_id``, ``item_id``, ``type``, ``timestamp``), appended under the
+One JSON object a line (``user_id``, ``item_id``, ``type``, ``timestamp``; served experiment
+lists add ``impression`` rows with their surface, position, impression id and side), appended under the
 workspace's ``live-events`` lock and fsynced, so concurrent writers never interleave and a
 crash costs at most the line being written (readers skip a cut line). The loaded recommender
 replays them at start-up; ``forget-user`` removes a user's lines through :meth:`remove_user`.
@@ -18,6 +19,8 @@ from recsys_core.workspace import Workspace, append_durably, atomic_write_text
 from recsys_core.workspace.files import read_jsonl
 
 FIELDS = ("user_id", "item_id", "type", "timestamp")
+# kept when given: where an item was shown and, for a live experiment, which list and side
+OPTIONAL = ("surface", "position", "query", "impression_id", "experiment", "side")
 
 
 class LiveEventLog:
@@ -31,13 +34,15 @@ class LiveEventLog:
         return self.workspace.lock("live-events")
 
     def append(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Append ``rows`` (each with ``user_id``, ``item_id``, ``type``, ``timestamp``), all at once."""
+        """Append ``rows`` (each with ``user_id``, ``item_id``, ``type``, ``timestamp``, and any of
+        :data:`OPTIONAL`), all at once."""
         lines = []
         for i, row in enumerate(rows):
             missing = [f for f in FIELDS if row.get(f) in (None, "")]
             if missing:
                 raise ValueError(f"live event {i} lacks {', '.join(missing)}: {dict(row)!r}")
-            lines.append(json.dumps({f: str(row[f]) for f in FIELDS}, ensure_ascii=False) + "\n")
+            extra = {f: row[f] for f in OPTIONAL if row.get(f) not in (None, "")}
+            lines.append(json.dumps({**{f: str(row[f]) for f in FIELDS}, **extra}, ensure_ascii=False) + "\n")
         if not lines:
             return
         with self._lock():

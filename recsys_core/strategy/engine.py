@@ -116,6 +116,17 @@ class StrategyEngine:
         return replay(self.shop, change, baseline=baseline, setup=self.replay_setup,
                       user_segments=self.user_segments if scoped else None, n_boot=n_boot, seed=seed)
 
+    def test_plan(self, change: Change, *, baseline: Change | None = None, metric: str = "revenue") -> Any:
+        """Sessions and days an A/B, CUPED A/B and interleaving test of ``change`` needs
+        (:func:`.experiments.plan_experiment` on this engine's replay)."""
+        from recsys_core.strategy.experiments import plan_experiment
+
+        rules = [*change.rules.rules, *(baseline.rules.rules if baseline else ())]
+        segments = self.user_segments if any(r.scope.segments for r in rules) else None
+        report = self.whatif(change, baseline=baseline, n_boot=200)
+        return plan_experiment(self.shop, self.replay_setup, report, change, baseline=baseline,
+                               user_segments=segments, metric=metric)
+
     def exposure(self, *, category: str | None = None, product_type: str | None = None, k: int = 10,
                  days: int = EXPOSURE_DAYS) -> dict[str, Any]:
         """Position-weighted top-``k`` exposure of the logged lists of the last ``days`` days,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -189,27 +189,15 @@ def prepare_replay(shop: ShopData, *, days: int = 30, ranker: Ranker | None = No
     )
 
 
-def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | None = None,
-           baseline: Change | None = None, user_segments: Mapping[str, str] | None = None,
-           n_boot: int = 1000, seed: int = 0, setup: ReplaySetup | None = None,
-           focus: Collection[str] = ()) -> WhatIfReport:
-    """Replay the last ``days`` days of logged lists before (``baseline``, default: no change)
-    and after ``change``; the click model and purchase rates come from the days before.
-    Pass ``setup`` (from :func:`prepare_replay`) to replay several changes cheaply. With
-    ``focus`` items, ``focus_purchases`` (their expected purchases) and ``focus_exposure_share``
-    (their share of position-weighted attention) are reported as well."""
-    t0 = time.perf_counter()
-    setup = setup or prepare_replay(shop, days=days, ranker=ranker)
+def replayed_orders(setup: ReplaySetup, change: Change, baseline: Change | None = None,
+                    user_segments: Mapping[str, str] | None = None) -> Iterator[tuple[int, ListContext, list[str], list[str]]]:
+    """Each replayed list as (list id, its context, order under ``baseline``, order under ``change``):
+    the one place a logged list is re-ranked, shared by the replay and the experiment planner."""
     baseline = baseline or Change(name="current")
     baseline = replace(baseline, rules=baseline.effective_rules(), respect_dates=True)
     change = replace(change, rules=change.effective_rules(), respect_dates=True)
-    lists, model, rates, ranker = setup.lists, setup.model, setup.rates, setup.ranker
-    lookup, facts, category, bought = setup.lookup, setup.facts, setup.category, setup.bought
-    cut, end = setup.cut, setup.end
-    rows: list[tuple[int, str, str, int, str, int]] = []  # list, session, surface, pos, item, arm
-    quality: list[tuple[str, float, float, float, float]] = []
+    lists, ranker, lookup, facts, category = setup.lists, setup.ranker, setup.lookup, setup.facts, setup.category
     segments = user_segments or {}
-    n_changed = 0
     cols = {c: lists[c].to_numpy(dtype=object) for c in ("session_id", "user_id", "surface", "query", "item_id")}
     stamps = lists["timestamp"].to_numpy()
     bounds = np.flatnonzero(np.diff(lists["list_id"].to_numpy(), prepend=-1, append=-1))
@@ -224,13 +212,32 @@ def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | N
         rctx = RuleContext(query=query, category=ctx.category, segment=segments.get(user or ""), surface=ctx.surface, day=day)
         ranked = ranker.rank(ctx)
         k = len(shown)
-        before = _apply(baseline, ranked, rctx, lookup, facts, k)
-        after = _apply(change, ranked, rctx, lookup, facts, k)
+        yield lid, ctx, _apply(baseline, ranked, rctx, lookup, facts, k), _apply(change, ranked, rctx, lookup, facts, k)
+
+
+def replay(shop: ShopData, change: Change, *, days: int = 30, ranker: Ranker | None = None,
+           baseline: Change | None = None, user_segments: Mapping[str, str] | None = None,
+           n_boot: int = 1000, seed: int = 0, setup: ReplaySetup | None = None,
+           focus: Collection[str] = ()) -> WhatIfReport:
+    """Replay the last ``days`` days of logged lists before (``baseline``, default: no change)
+    and after ``change``; the click model and purchase rates come from the days before.
+    Pass ``setup`` (from :func:`prepare_replay`) to replay several changes cheaply. With
+    ``focus`` items, ``focus_purchases`` (their expected purchases) and ``focus_exposure_share``
+    (their share of position-weighted attention) are reported as well."""
+    t0 = time.perf_counter()
+    setup = setup or prepare_replay(shop, days=days, ranker=ranker)
+    model, rates = setup.model, setup.rates
+    lists, ranker, bought, cut, end = setup.lists, setup.ranker, setup.bought, setup.cut, setup.end
+    rows: list[tuple[int, str, str, int, str, int]] = []  # list, session, surface, pos, item, arm
+    quality: list[tuple[str, float, float, float, float]] = []
+    n_changed = 0
+    for lid, ctx, before, after in replayed_orders(setup, change, baseline, user_segments):
         n_changed += before != after
         for arm, order in ((0, before), (1, after)):
             rows += [(lid, ctx.session_id, ctx.surface, p, i, arm) for p, i in enumerate(order)]
         got = bought.get(ctx.session_id, set())
         if got:
+            k = len(ctx.shown)
             nb, hb = _ndcg_hr(before, got, k)
             na, ha = _ndcg_hr(after, got, k)
             quality.append((ctx.session_id, nb, na, hb, ha))

@@ -17,6 +17,7 @@
       secrets/            the pseudonym key (0700)
       runs/               TensorBoard logs of training runs
       lab/                strategy-lab scenarios and learners' progress (recsys_core.strategy.lab)
+      experiments/        live experiments' records (recsys_core.strategy.experiments)
       demo-input/         the generated demo shop (``shelfwise demo``)
 
 Each module keeps owning its own files; this one only says where they are.
@@ -43,6 +44,7 @@ LOCK_FILES: dict[str, str] = {
     "index": "index/.build.lock",
     "chat-log": "logs/chat.lock",
     "live-events": "live/events.lock",
+    "experiments": "experiments/.lock",
 }
 _LOCK_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
 
@@ -113,6 +115,11 @@ class Workspace:
     @property
     def reports_dir(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def experiments_dir(self) -> Path:
+        """Live experiments: ``<name>.json`` each (their impressions are in the live event log)."""
+        return self.root / "experiments"
 
     @property
     def lab_dir(self) -> Path:
