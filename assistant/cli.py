@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "assistant.commands.evaluate",
     "assistant.commands.strategy",
     "assistant.commands.lab",
+    "assistant.commands.experiment",
     "assistant.commands.ask",
     "assistant.commands.serve",
     "assistant.commands.privacy",

@@ -8,6 +8,7 @@ The control is always the live rule set; the treatment is the experiment's rule 
 
 from __future__ import annotations
 
+import builtins
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -44,26 +45,26 @@ class Experiments:
         ExperimentError for bad settings or a rule set the linter rejects, and
         ExperimentConflictError when the name is taken or another experiment runs on a surface."""
         from assistant.merchandising import Merchandising
-        from recsys_core.strategy.experiments import (
-            Experiment,
-            ExperimentConflictError,
-            ExperimentError,
-        )
+        from recsys_core.strategy.experiments import Experiment, ExperimentError
         from recsys_core.strategy.experiments.record import SURFACES, check_name
         from recsys_core.strategy.rules import RuleSet
 
         name = check_name(name)
         try:
-            share = float(traffic) / 100.0
+            percent = float(traffic)
         except (TypeError, ValueError):
             raise ExperimentError(f"traffic: {traffic!r} is not a number; give a percentage such as 50") from None
+        if not 0 < percent <= 100:
+            raise ExperimentError(f"traffic: {traffic!r}% is not a share of traffic; give a percentage above 0 "
+                                  "and at most 100")
         desk = Merchandising(self.service)
         ruleset = rules if isinstance(rules, RuleSet) else desk.parse(list(rules), f"experiment {name}")
         if not ruleset.rules:
             raise ExperimentError("rules: the rule set is empty; an experiment needs at least one rule to test")
-        experiment = Experiment(name=name, method=method, traffic=share,
+        experiment = Experiment(name=name, method=method, traffic=percent / 100.0,
                                 rules=[r.model_dump(mode="json", exclude_defaults=True) for r in ruleset.rules],
                                 surfaces=list(surfaces or SURFACES))
+        self._check_free(experiment)  # before the (slower) lint and plan; again under the lock
         findings = desk.lint(ruleset)
         errors = [f for f in findings if f["severity"] == "error"]
         if errors:
@@ -72,16 +73,21 @@ class Experiments:
         if plan:
             experiment.plan, experiment.note = self._plan(ruleset)
         with self.store.lock():
-            if self.store.path(name).is_file():
-                raise ExperimentConflictError(f"name: an experiment called {name!r} exists already (stopped ones "
-                                              "keep their record); choose another name")
-            clash = [e.name for e in self.store.running() if set(e.surfaces) & set(experiment.surfaces)]
-            if clash:
-                raise ExperimentConflictError(f"experiment {clash[0]!r} is running on the same surfaces; stop it "
-                                              "first (one experiment per surface keeps results clean)")
+            self._check_free(experiment)
             self.store.save(experiment)
         self._cache = None
         return {**self.status(name), "lint": findings}
+
+    def _check_free(self, experiment: Experiment) -> None:
+        from recsys_core.strategy.experiments import ExperimentConflictError
+
+        if self.store.path(experiment.name).is_file():
+            raise ExperimentConflictError(f"name: an experiment called {experiment.name!r} exists already (stopped "
+                                          "ones keep their record); choose another name")
+        clash = [e.name for e in self.store.running() if set(e.surfaces) & set(experiment.surfaces)]
+        if clash:
+            raise ExperimentConflictError(f"experiment {clash[0]!r} is running on the same surfaces; stop it "
+                                          "first (one experiment per surface keeps results clean)")
 
     def _plan(self, ruleset: Any) -> tuple[dict[str, Any] | None, str]:
         """The test plan from a replay of the shop's logs (None, with the reason, when it cannot)."""
@@ -118,9 +124,10 @@ class Experiments:
         prices = shop.products.set_index(shop.products["item_id"].astype(str))["price"].astype("float64")
         found = analyse_experiment(experiment, self.service.event_log.read(), store_events=shop.events,
                                    prices=prices.fillna(0.0).to_dict(), now=now)
+        found["experiment"].pop("salt", None)  # the salt would let a caller work out every user's arm
         return dict(plain(found))
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> builtins.list[dict[str, Any]]:
         return [{"name": e.name, "method": e.method, "status": e.status, "traffic_pct": round(100 * e.traffic, 2),
                  "started_at": e.started_at, "stopped_at": e.stopped_at, "rules": len(e.rules)}
                 for e in self.store.all()]
@@ -180,4 +187,4 @@ def rules_payload(rules: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> lis
     """A rules file's content (``{"rules": [...]}`` or a bare list) as a list of rule dicts."""
     if isinstance(rules, Mapping):
         rules = rules.get("rules", [])
-    return [dict(r) for r in rules]
+    return [dict(r) for r in rules if isinstance(r, Mapping)]

@@ -65,9 +65,29 @@ def test_propose(workspace: Path, tmp_path: Path, capsys) -> None:
     proposals = json.loads(out.read_text(encoding="utf-8"))
     kinds = {p["kind"] for p in proposals}
     assert {"boost rising", "bundle", "segment"} <= kinds
-    values = [p["expected_value"] for p in proposals]
+    proposed = [p for p in proposals if p["status"] == "proposed"]
+    declined = [p for p in proposals if p["status"] != "proposed"]
+    assert proposals == proposed + declined, "the replay's no's come after the proposals"
+    values = [p["expected_value"] for p in proposed]
     assert values == sorted(values, reverse=True)
+    assert all(p["impact"]["margin"]["ci_high"] < 0 for p in declined)
+    assert all(p["impact"]["margin"]["ci_high"] >= 0 for p in proposed)
     for p in proposals:
-        assert p["rules"] and p["ab_plan"]["per_arm"] > 0
+        assert p["rules"]
+        plan = p["test_plan"]
+        assert {"ab_sessions", "cuped_sessions", "interleaving_sessions", "days"} <= set(plan)
+        for method in ("ab", "cuped", "interleaving"):
+            n = plan[f"{method}_sessions"]
+            assert n is None or (n > 0 and plan["days"][method] >= 7)  # never under a full week
+        if plan["ab_sessions"] is not None:
+            assert plan["cuped_sessions"] <= plan["ab_sessions"]  # CUPED never needs more
         assert p["impact"]["margin"]["ci_low"] <= p["impact"]["margin"]["delta"] <= p["impact"]["margin"]["ci_high"]
-    assert "A/B:" in capsys.readouterr().out
+    bundles = [p for p in proposals if p["kind"] == "bundle"]
+    pairs = [frozenset((p["figures"]["item_a"], p["figures"]["item_b"])) for p in bundles]
+    assert len(pairs) == len(set(pairs)), "a pair and its mirror image are one proposal"
+    for p in bundles:
+        f = p["figures"]
+        assert f["baskets_together"] >= 3 and f["lift_ci95"][0] <= f["lift"] <= f["lift_ci95"][1]
+        assert min(1.0, f["raw_lift"]) - 0.1 <= f["lift"] <= max(1.0, f["raw_lift"]) + 0.1  # shrunk towards 1
+    printed = capsys.readouterr().out
+    assert "sessions A/B | CUPED | interleaving" in printed and "test: A/B on revenue" in printed

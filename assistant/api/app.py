@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from assistant.api.errors import install_error_handlers
+from assistant.api.experiment_routes import router as experiment_router
 from assistant.api.lab_routes import router as lab_router
 from assistant.api.routes import router
 from assistant.api.security import GuardMiddleware, Limits
@@ -35,6 +36,7 @@ def create_app(service: ShelfwiseService, *, token: str | None = None, limits: L
     app.include_router(router)
     app.include_router(strategy_router)
     app.include_router(lab_router)
+    app.include_router(experiment_router)
     if ui:
         _mount_ui(app, service, token)
     app.add_middleware(GuardMiddleware, token=token, limits=limits or Limits(), ui_prefix=UI_PATH)

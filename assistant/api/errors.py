@@ -29,6 +29,8 @@ def status_of(exc: ShelfwiseError) -> int:
         return 413
     if "RulesStoreError" in names:  # locked by another writer: retry
         return 409
+    if "ExperimentConflictError" in names:  # name taken, or another experiment runs on the surface
+        return 409
     unavailable = ("IndexNotBuiltError", "StoreConnectionError", "LLMUnavailableError")
     if isinstance(exc, NotBuiltError | StoreError | ArtifactError | NotFittedError) or names & set(unavailable):
         return 503

@@ -9,6 +9,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     StringConstraints,
     field_validator,
@@ -158,3 +159,15 @@ class LabPlayRequest(_Strict):
     predict: Percent
     low: Percent
     high: Percent
+
+
+class ExperimentStartRequest(_Strict):
+    """Start a live experiment: ``rules`` (the treatment) against the live rule set."""
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                      description="1-40 lower-case letters, digits, '-' or '_', starting with a letter or digit")
+    rules: list[dict[str, Any]] = Field(min_length=1, max_length=500,
+                                        description="the treatment's rule set (the format of a rules file's list)")
+    method: Literal["interleaving", "ab"] = "interleaving"
+    traffic: StrictFloat = Field(default=100.0, gt=0, le=100, description="percentage of users enrolled")
+    plan: StrictBool = Field(default=True, description="size the test from a what-if replay first (a few seconds)")

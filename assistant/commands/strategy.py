@@ -62,9 +62,10 @@ def cmd_propose(args: argparse.Namespace) -> int:
     print(proposals_table(found))
     for n, p in enumerate(found, 1):
         figures = ", ".join(f"{k}={v}" for k, v in p.figures.items() if not isinstance(v, list | dict))
-        print(f"\n{n}. {p.title}\n   figures: {figures}")
-        if p.ab_plan:
-            print(f"   A/B: {p.ab_plan.describe()}")
+        status = "" if p.status == "proposed" else " [looks tempting, replay says no]"
+        print(f"\n{n}. {p.title}{status}\n   figures: {figures}")
+        if p.test_plan:
+            print(f"   test: {p.test_plan.describe()}")
     _write_json(args.json, [p.to_dict() for p in found])
     return 0
 

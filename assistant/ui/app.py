@@ -42,4 +42,5 @@ def build_ui(service: ShelfwiseService, desk: Merchandising | None = None) -> An
             with gr.Tab("Data & models", id="data"):
                 build_data_tab(service, demo)
         demo.load(whatif["load_live"], None, whatif["rules"])  # the table starts as the live rule set
+        demo.load(whatif["load_experiments"], None, whatif["experiments"])
     return demo

@@ -1,8 +1,10 @@
 """What-if tab: edit rules and re-rank weights, see before/after rankings side by side, the
-replay estimates with 95% intervals, exposure moved, the linter's findings; save the rule set."""
+replay estimates with 95% intervals, exposure moved, the linter's findings; save the rule set,
+or start a live experiment of it against the live rules (:mod:`assistant.ui.experiments`)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -11,6 +13,15 @@ from assistant.merchandising import Merchandising
 from assistant.service import ShelfwiseService
 from assistant.ui.charts import bars
 from assistant.ui.common import readable
+from assistant.ui.experiments import (
+    EXPERIMENT_COLUMNS,
+    METHOD_CHOICES,
+    experiments_overview,
+    show_from_form,
+    start_from_form,
+    stop_from_form,
+)
+from recsys_core.strategy.errors import RuleError
 
 RULE_COLUMNS = ["id", "action", "target_items", "target_brands", "target_categories", "multiplier",
                 "additive", "position", "scope_queries", "priority", "enabled"]
@@ -26,10 +37,15 @@ def _split(cell: Any) -> list[str]:
     return [p.strip() for p in str(cell).split(",") if p.strip()]
 
 
-def _number(cell: Any) -> float | None:
+def _number(cell: Any, column: str = "value") -> float | None:
     if cell is None or (isinstance(cell, str) and not cell.strip()):
         return None
-    value = float(cell)
+    try:
+        value = float(cell)
+    except (TypeError, ValueError, OverflowError):
+        raise RuleError(f"rules table: {column}: {cell!r} is not a number") from None
+    if math.isinf(value):
+        raise RuleError(f"rules table: {column}: {cell!r} is not a finite number")
     return None if pd.isna(value) else value
 
 
@@ -43,13 +59,13 @@ def table_to_rules(table: pd.DataFrame) -> list[dict[str, Any]]:
                                 "target": {k: _split(row.get(f"target_{k}")) for k in ("items", "brands", "categories")}}
         rule["target"] = {("item_ids" if k == "items" else k): v for k, v in rule["target"].items() if v}
         for name in ("multiplier", "additive"):
-            if (value := _number(row.get(name))) is not None:
+            if (value := _number(row.get(name), name)) is not None:
                 rule[name] = value
-        if (pos := _number(row.get("position"))) is not None:
+        if (pos := _number(row.get("position"), "position")) is not None:
             rule["position"] = int(pos)
         if queries := _split(row.get("scope_queries")):
             rule["scope"] = {"queries": queries}
-        if (priority := _number(row.get("priority"))) is not None:
+        if (priority := _number(row.get("priority"), "priority")) is not None:
             rule["priority"] = int(priority)
         enabled = row.get("enabled")
         rule["enabled"] = str(enabled).strip().lower() not in ("false", "0", "no", "off")
@@ -118,6 +134,23 @@ def build_whatif_tab(service: ShelfwiseService, desk: Merchandising) -> dict[str
                              interactive=False, elem_id="whatif-estimates")
     exposure = gr.Plot(label="Exposure moved (share points of position-weighted attention)", elem_id="whatif-exposure")
     lint = gr.Dataframe(headers=LINT_COLUMNS, label="Rule linter", interactive=False, elem_id="whatif-lint")
+    with gr.Accordion("Live experiment: test this rule set on real shoppers", open=True, elem_id="exp-section"):
+        gr.Markdown("Serve the rule set in the table above to a share of shoppers beside the live rules "
+                    "(**interleaving** mixes both rankings in every list; **A/B** gives each shopper one of them), "
+                    "and read the result here as clicks and purchases come in. The test plan says how many "
+                    "sessions it needs; one experiment runs per surface at a time.")
+        with gr.Row():
+            exp_name = gr.Textbox(label="Experiment name", placeholder="e.g. boost-northpeak", max_length=100,
+                                  elem_id="exp-name", scale=2)
+            exp_method = gr.Radio(METHOD_CHOICES, value="interleaving", label="Method", elem_id="exp-method", scale=2)
+            exp_traffic = gr.Number(value=100, label="Traffic %", elem_id="exp-traffic", scale=1)
+        with gr.Row():
+            exp_start = gr.Button("Start experiment with this rule set", variant="primary", elem_id="exp-start")
+            exp_refresh = gr.Button("Refresh", elem_id="exp-refresh")
+            exp_stop = gr.Button("Stop the named experiment", variant="stop", elem_id="exp-stop")
+        exp_status = gr.Markdown(elem_id="exp-status")
+        exp_table = gr.Dataframe(headers=EXPERIMENT_COLUMNS, label="Experiments (click a row to show it)",
+                                 interactive=False, elem_id="exp-table")
 
     def ranking_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         return pd.DataFrame([{**r, "score": round(r["score"], 4), "effects": "; ".join(r["effects"])} for r in rows],
@@ -149,7 +182,41 @@ def build_whatif_tab(service: ShelfwiseService, desk: Merchandising) -> dict[str
     def load_live() -> pd.DataFrame:
         return rules_to_table([r.model_dump(mode="json", exclude_defaults=True) for r in desk.rules().rules])
 
+    @readable
+    def start_experiment(table: pd.DataFrame, name: str, method: str, traffic: Any) -> tuple[str, pd.DataFrame]:
+        message = start_from_form(service.experiments, lambda: desk.parse(table_to_rules(table), "rules table"),
+                                  name, method, traffic)
+        return message, experiments_overview(service.experiments)
+
+    @readable
+    def stop_experiment(name: str) -> tuple[str, pd.DataFrame]:
+        return stop_from_form(service.experiments, name), experiments_overview(service.experiments)
+
+    @readable
+    def refresh_experiments(name: str) -> tuple[Any, pd.DataFrame]:
+        frame = experiments_overview(service.experiments)
+        known = (name or "").strip() in set(frame["name"])
+        return (show_from_form(service.experiments, name) if known else gr.skip()), frame
+
+    @readable
+    def load_experiments() -> pd.DataFrame:
+        return experiments_overview(service.experiments)
+
+    def pick_experiment(evt: Any) -> tuple[Any, Any]:
+        if evt is None or not evt.row_value:
+            return gr.skip(), gr.skip()
+        name = str(evt.row_value[0])
+        return name, show_from_form(service.experiments, name)
+
+    # Gradio passes the click's data to a parameter annotated gr.SelectData (the class itself)
+    pick_experiment.__annotations__["evt"] = gr.SelectData
+
+    exp_start.click(start_experiment, [rules, exp_name, exp_method, exp_traffic], [exp_status, exp_table])
+    exp_stop.click(stop_experiment, exp_name, [exp_status, exp_table])
+    exp_refresh.click(refresh_experiments, exp_name, [exp_status, exp_table])
+    exp_table.select(readable(pick_experiment), None, [exp_name, exp_status])
     run.click(run_whatif, [rules, mode, who, *weights], [before, after, estimates, exposure, lint, status])
     save.click(save_rules, [rules, message], [status, lint])
     live.click(load_live, None, rules)
-    return {"rules": rules, "mode": mode, "who": who, "run": run, "load_live": load_live}
+    return {"rules": rules, "mode": mode, "who": who, "run": run, "load_live": load_live,
+            "experiments": exp_table, "load_experiments": load_experiments}

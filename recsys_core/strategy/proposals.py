@@ -1,9 +1,12 @@
 """Promotion proposals from the shop's own data, each with supporting figures, its simulated
-impact (what-if replay, bootstrap 95 % interval), an A/B plan, ranked by expected margin.
+impact (what-if replay, bootstrap 95 % interval) and a test plan (sessions and days with A/B,
+CUPED A/B and interleaving), ranked by expected margin.
 
-Kinds: boost a rising category that has stock cover; show items frequently bought together;
-push slow movers that have margin headroom (with a suggested discount); show a segment its
-favourite category.
+Kinds: boost a rising category that has stock cover; show items frequently bought together
+(shrunk co-purchase lift, mirrored pairs merged); push slow movers that have margin headroom
+(with a suggested discount); show a segment its favourite category. A proposal whose replayed
+margin interval lies entirely below zero is not proposed as a win: its status is
+``"replay says no"`` and it is listed apart ("looks tempting, replay says no").
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from recsys_core.data.shop import ShopData
-from recsys_core.strategy.abtest import ABPlan, plan_test
-from recsys_core.strategy.bundles import frequently_bought_together
+from recsys_core.strategy.bundles import frequently_bought_together, merge_mirrored
 from recsys_core.strategy.errors import StrategyError
+from recsys_core.strategy.experiments.planning import TestPlan, plan_experiment
 from recsys_core.strategy.inventory import SLOW_MOVER_BOOST, inventory_signals, slow_movers
 from recsys_core.strategy.pricing import price_elasticity
 from recsys_core.strategy.rules import Action, Rule, RuleSet, Scope, Target
 from recsys_core.strategy.segments import SegmentModel
 from recsys_core.strategy.trends import growth_table
-from recsys_core.strategy.whatif import Change, WhatIfReport, prepare_replay, replay
+from recsys_core.strategy.whatif import Change, prepare_replay, replay
+
+PROPOSED, REPLAY_SAYS_NO = "proposed", "replay says no"
 
 
 @dataclass
@@ -35,14 +40,16 @@ class Proposal:
     figures: dict[str, Any]
     change: Change
     impact: dict[str, dict[str, float]] = field(default_factory=dict)  # metric -> delta, ci_low, ci_high
-    ab_plan: ABPlan | None = None
+    test_plan: TestPlan | None = None
     expected_value: float = 0.0  # simulated margin change over the replayed period
+    status: str = PROPOSED  # or REPLAY_SAYS_NO: the margin's whole 95 % interval is below zero
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "title": self.title, "figures": self.figures,
+        return {"kind": self.kind, "title": self.title, "status": self.status, "figures": self.figures,
                 "rules": [r.model_dump(mode="json", exclude_defaults=True) for r in self.change.rules.rules],
                 "impact": self.impact, "expected_value": self.expected_value,
-                "ab_plan": None if self.ab_plan is None else {**self.ab_plan.__dict__, "summary": self.ab_plan.describe()}}
+                "test_plan": None if self.test_plan is None else {**self.test_plan.to_dict(),
+                                                                  "summary": self.test_plan.describe()}}
 
 
 def _rule(rule_id: str, action: Action, target: Target, *, today: Any, days: int, scope: Scope | None = None,
@@ -75,19 +82,24 @@ def rising_candidates(shop: ShopData, inventory: pd.DataFrame, today: Any, limit
 
 
 def bundle_candidates(shop: ShopData, today: Any, limit: int) -> list[Proposal]:
-    pairs = frequently_bought_together(shop, basket="user")
-    pairs = pairs.sort_values(["ci_low", "together"], ascending=False).drop_duplicates("item_a")
+    """Pairs bought together by at least ``MIN_TOGETHER`` customers, one proposal per pair (the
+    direction with the better shrunk-lift lower bound), best lower bound first."""
+    pairs = merge_mirrored(frequently_bought_together(shop, basket="user", top=10**6))
     cat = dict(zip(shop.products["item_id"].astype(str), shop.products["category"].astype(str), strict=True))
     out = []
     for row in pairs.head(limit).itertuples():
         figures = {"item_a": row.item_a, "item_b": row.item_b, "baskets_together": int(row.together),
                    "baskets_with_a": int(row.baskets_a), "p_b_given_a": round(row.confidence, 3),
-                   "p_b_given_a_ci95": [round(row.ci_low, 3), round(row.ci_high, 3)], "lift": round(row.lift, 1)}
+                   "p_b_given_a_ci95": [round(row.ci_low, 3), round(row.ci_high, 3)], "raw_lift": round(row.lift, 1),
+                   "lift": round(row.shrunk_lift, 1), "lift_ci95": [round(row.lift_ci_low, 1), round(row.lift_ci_high, 1)],
+                   "p_a_given_b_shrunk": None if np.isnan(row.mirror_confidence) else round(row.mirror_confidence, 3)}
         rule = _rule(f"bundle-{row.item_a}-{row.item_b}", "pin", Target(item_ids=(row.item_b,)), today=today, days=28,
                      scope=Scope(categories=(cat.get(row.item_a, ""),), surfaces=("recommendations",)), position=2,
                      note=f"goes with {row.item_a}")
-        out.append(Proposal("bundle", f"Show {row.item_b} with {row.item_a} (bought together, lift {row.lift:.0f})",
-                            figures, Change(f"pin {row.item_b} in {cat.get(row.item_a)} recommendations", rules=RuleSet(rules=(rule,)))))
+        title = (f"Show {row.item_b} with {row.item_a} (bought together by {int(row.together)} customers; "
+                 f"lift {row.shrunk_lift:.1f}, 95% {row.lift_ci_low:.1f}-{row.lift_ci_high:.1f})")
+        out.append(Proposal("bundle", title, figures,
+                            Change(f"pin {row.item_b} in {cat.get(row.item_a)} recommendations", rules=RuleSet(rules=(rule,)))))
     return out
 
 
@@ -134,17 +146,11 @@ def segment_candidates(model: SegmentModel, today: Any, limit: int) -> list[Prop
     return out
 
 
-def _ab_plan(report: WhatIfReport, revenue_per_session: np.ndarray, sessions_per_day: float) -> ABPlan:
-    delta, *_ = report.delta("revenue")
-    before = float(report.metrics.set_index("metric").loc["revenue", "before"])
-    mde = abs(delta / before) if before else 0.0
-    mde = mde if mde >= 0.01 else 0.05  # effects under 1 % are planned at 5 % (see figures)
-    return plan_test("revenue per session", revenue_per_session, mde, binary=False, sessions_per_day=sessions_per_day)
-
-
 def propose(shop: ShopData, *, days: int = 30, max_per_kind: int = 2, n_boot: int = 500, seed: int = 0,
-            segments: SegmentModel | None = None, progress: bool = False) -> list[Proposal]:
-    """Candidate strategies, each simulated on the last ``days`` days; best expected margin first."""
+            segments: SegmentModel | None = None, progress: bool = False, plan: bool = True) -> list[Proposal]:
+    """Candidate strategies, each simulated on the last ``days`` days: the proposed ones first,
+    best expected margin first, then those the replay says no to. ``plan`` adds each one's test
+    plan (A/B, CUPED A/B and interleaving sessions; a few seconds each)."""
     if shop.events.empty:
         raise StrategyError("the shop has no events; proposals need a behaviour log")
     today = shop.events["timestamp"].max().date()
@@ -159,27 +165,58 @@ def propose(shop: ShopData, *, days: int = 30, max_per_kind: int = 2, n_boot: in
         user_segments = segments.segment_names()
         candidates += segment_candidates(segments, today, max_per_kind)
     setup = prepare_replay(shop, days=days)
-    held = shop.events[shop.events["timestamp"] > setup.cut]
-    sessions = held["session_id"].dropna().astype(str).unique()
-    buys = held[held["type"] == "purchase"]
-    revenue = (buys["quantity"].astype("Float64").fillna(1) * buys["unit_price"].astype("Float64").fillna(0)).astype(float)
-    per_session = revenue.groupby(buys["session_id"].astype(str).to_numpy()).sum().reindex(sessions).fillna(0.0).to_numpy()
     for prop in tqdm(candidates, desc="simulating proposals", disable=not progress):
         report = replay(shop, prop.change, setup=setup, user_segments=user_segments, n_boot=n_boot, seed=seed)
         prop.impact = {r.metric: {"delta": float(r.delta), "ci_low": float(r.ci_low), "ci_high": float(r.ci_high),
                                   "before": float(r.before)} for r in report.metrics.itertuples()}
         prop.expected_value = float(report.delta("margin")[0])
-        prop.ab_plan = _ab_plan(report, per_session, len(sessions) / days)
+        if prop.impact["margin"]["ci_high"] < 0:
+            prop.status = REPLAY_SAYS_NO
+        if plan:
+            prop.test_plan = plan_experiment(shop, setup, report, prop.change, user_segments=user_segments, seed=seed)
         base = prop.impact["revenue"]["before"]
         prop.figures["simulated_revenue_change"] = round(prop.impact["revenue"]["delta"] / base, 5) if base else None
-    return sorted(candidates, key=lambda p: -p.expected_value)
+    return sorted(candidates, key=lambda p: (p.status != PROPOSED, -p.expected_value))
+
+
+def _compact(n: float | None) -> str:
+    if n is None:
+        return "-"
+    for size, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= size:
+            return f"{n / size:.1f}{unit}"
+    return f"{n:.0f}"
+
+
+def _days(n: int | None) -> str:
+    return "-" if n is None else (">10 y" if n > 3650 else f"{n:,}")
 
 
 def proposals_table(proposals: list[Proposal]) -> str:
-    lines = [f"{'#':>2}  {'proposal':<60}{'margin Δ (95% CI)':>30}{'revenue Δ':>12}{'A/B per arm':>13}"]
-    for n, p in enumerate(proposals, 1):
-        m, r = p.impact.get("margin", {}), p.impact.get("revenue", {})
-        ci = f"{m.get('delta', 0):+.0f} [{m.get('ci_low', 0):+.0f}, {m.get('ci_high', 0):+.0f}]"
-        arm = f"{p.ab_plan.per_arm:,}" if p.ab_plan else "-"
-        lines.append(f"{n:>2}  {p.title[:58]:<60}{ci:>30}{r.get('delta', 0):>+12.0f}{arm:>13}")
+    """Proposed wins first, then "looks tempting, replay says no"; sessions and days each test
+    needs (A/B on revenue, CUPED A/B, interleaving on clicks)."""
+    head = (f"{'#':>2}  {'proposal':<58}{'margin Δ (95% CI)':>24}   {'sessions A/B | CUPED | interleaving':<36}"
+            f"{'days A/B | CUPED | interleaving'}")
+    lines = []
+    groups = [("Proposed", [p for p in proposals if p.status == PROPOSED]),
+              ("Looks tempting, replay says no (margin's 95% interval is below zero)",
+               [p for p in proposals if p.status != PROPOSED])]
+    n = 0
+    for label, group in groups:
+        if not group:
+            continue
+        lines += [label, head]
+        for p in group:
+            n += 1
+            m = p.impact.get("margin", {})
+            ci = f"{m.get('delta', 0):+.0f} [{m.get('ci_low', 0):+.0f}, {m.get('ci_high', 0):+.0f}]"
+            t = p.test_plan
+            cells = " | ".join(_compact(x) for x in ((t.ab_sessions, t.cuped_sessions, t.interleaving_sessions)
+                                                   if t else (None,) * 3))
+            days = " | ".join(_days(None if t is None else t.days.get(k)) for k in ("ab", "cuped", "interleaving"))
+            lines.append(f"{n:>2}  {p.title[:56]:<58}{ci:>24}   {cells:<36}{days}")
+        lines.append("")
+    lines.append("Sessions: the whole test (both arms for A/B) to detect the replayed change with 80% power at "
+                 "alpha 0.05; A/B and CUPED on revenue per user, interleaving on click preference; days at the "
+                 "shop's session rate, at least 7 (a full week).")
     return "\n".join(lines)

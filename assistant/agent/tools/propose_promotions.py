@@ -40,9 +40,10 @@ def _basis(kind: str, figures: dict[str, Any]) -> dict[str, Any]:
                     "ci_low_pct": None if low is None else pct(low), "ci_high_pct": None if high is None else pct(high),
                     "items_in_stock": int(g["items_in_stock"]), "items": int(g["items"])}
         if kind == "bundle":
+            low, high = g.get("lift_ci95") or [None, None]
             return {"item_a": g["item_a"], "item_b": g["item_b"], "baskets_together": int(g["baskets_together"]),
                     "baskets_with_a": int(g["baskets_with_a"]), "p_b_given_a_pct": pct(g["p_b_given_a"]),
-                    "lift": g["lift"]}
+                    "lift": g["lift"], "lift_ci_low": low, "lift_ci_high": high}
     except (KeyError, TypeError, ValueError):
         pass
     return {}
@@ -53,14 +54,19 @@ def run(service: Any, category: str | None = None, top: int = 3) -> ToolResult:
     props = engine.proposals()
     if category:
         props = [p for p in props if category.lower() in (str(p.get("title", "")) + " " + str(p.get("figures", ""))).lower()]
+    declined = [p for p in props if p.get("status", "proposed") != "proposed"]
+    props = [p for p in props if p.get("status", "proposed") == "proposed"]
     rows = []
     for p in props[:top]:
         impact = dict(p.get("impact", {}))
         rev, mar = impact.get("revenue", {}), impact.get("margin", {})
-        plan = p.get("ab_plan") or {}
+        plan = p.get("test_plan") or {}
+        days = plan.get("days") or {}
         row = {"kind": p["kind"], "title": p["title"], "expected_margin_change": money(p.get("expected_value", 0.0)),
                "revenue_delta": _r(rev.get("delta")), "revenue_ci_low": _r(rev.get("ci_low")),
-               "revenue_ci_high": _r(rev.get("ci_high")), "ab_sessions_per_arm": plan.get("per_arm"),
+               "revenue_ci_high": _r(rev.get("ci_high")),
+               "test_sessions": {m: plan.get(f"{m}_sessions") for m in ("ab", "cuped", "interleaving")},
+               "test_days": {m: days.get(m) for m in ("ab", "cuped", "interleaving")},
                "basis": _basis(str(p["kind"]), dict(p.get("figures") or {}))}
         reading = {"margin": usd(row["expected_margin_change"], signed=True)}
         if mar.get("ci_low") is not None and mar.get("ci_high") is not None:
@@ -74,7 +80,10 @@ def run(service: Any, category: str | None = None, top: int = 3) -> ToolResult:
             reading["stock_value_tied"] = usd(row["basis"]["stock_value_tied"])
         row["reading"] = reading
         rows.append(row)
-    facts: dict[str, Any] = {"category": category, "proposals": rows, "ci_level_pct": 95, "source": engine.proposals_source}
+    facts: dict[str, Any] = {"category": category, "proposals": rows, "ci_level_pct": 95, "source": engine.proposals_source,
+                             "replay_says_no": [{"title": p["title"], "margin_ci_low": money(p["impact"]["margin"]["ci_low"]),
+                                                 "margin_ci_high": money(p["impact"]["margin"]["ci_high"])}
+                                                for p in declined[:3]]}
     citations = [f"proposal:{r['kind']}" for r in rows]
     if category and not rows:  # nothing simulated concerns it: its slow movers with margin headroom
         from recsys_core.strategy.engine import STOCK_WINDOW_DAYS
@@ -103,8 +112,10 @@ def _basis_text(kind: str, b: dict[str, Any], reading: dict[str, str], ci: int) 
         return (f"{b['category']} views grow {pct_text(b['weekly_growth_pct'], signed_=True)} a week{ci_text}; "
                 f"{b['items_in_stock']} of {b['items']} items in stock")
     if kind == "bundle":
+        ci_text = (f" ({ci}% interval {fmt(b['lift_ci_low'])} to {fmt(b['lift_ci_high'])})"
+                   if b.get("lift_ci_low") is not None else "")
         return (f"{b['item_b']} was in {b['baskets_together']} of the {b['baskets_with_a']} baskets with "
-                f"{b['item_a']} ({fmt(b['p_b_given_a_pct'])}%), lift {fmt(b['lift'])}")
+                f"{b['item_a']} ({fmt(b['p_b_given_a_pct'])}%), shrunk lift {fmt(b['lift'])}{ci_text}")
     return ""
 
 
@@ -128,10 +139,21 @@ def template(f: dict[str, Any]) -> str:
         if r.get("revenue"):
             impact += f", revenue {r['revenue']}" + (f" ({ci}% interval {r['revenue_interval']})"
                                                      if r.get("revenue_interval") else "")
-        ab = (f"; an A/B test needs {p['ab_sessions_per_arm']:,} sessions per arm"
-              if p.get("ab_sessions_per_arm") else "")
-        lines.append(f"- {p['title']}." + (f" Data: {basis}." if basis else "") + f" Simulated: {impact}{ab}.")
-    return f"Promotion proposals{where}, highest expected margin at the top:\n" + "\n".join(lines)
+        lines.append(f"- {p['title']}." + (f" Data: {basis}." if basis else "") + f" Simulated: {impact}"
+                     + _test_text(p.get("test_sessions") or {}, p.get("test_days") or {}) + ".")
+    text = f"Promotion proposals{where}, highest expected margin at the top:\n" + "\n".join(lines)
+    if f.get("replay_says_no"):
+        text += ("\nLooks tempting, but the replay says no (margin's whole interval below zero): "
+                 + "; ".join(f"{r['title']} (margin {usd(r['margin_ci_low'], signed=True)} to "
+                             f"{usd(r['margin_ci_high'], signed=True)})" for r in f["replay_says_no"]) + ".")
+    return text
+
+
+def _test_text(sessions: dict[str, Any], days: dict[str, Any]) -> str:
+    parts = [f"{label} {sessions[m]:,} sessions ({days[m]:,} days)" for m, label in
+             (("interleaving", "interleaving"), ("cuped", "CUPED A/B"), ("ab", "A/B"))
+             if sessions.get(m) and days.get(m)]
+    return "; a test needs " + ", ".join(parts) if parts else ""
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:

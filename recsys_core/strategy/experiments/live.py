@@ -9,7 +9,8 @@ user's latest list holding the item within ``ATTRIBUTION_MINUTES`` before it.
 * Interleaving: each served list is one session; the side with more credited clicks wins it.
 * A/B: per enrolled user, clicks and revenue (purchases at list price) after the first
   exposure; CUPED on the user's metric, clicks and sessions in the ``PRE_DAYS`` before the
-  start (from the shop's store); a sample-ratio-mismatch check on users per arm.
+  start, from the shop's store (before its last event, when the store ends earlier); a
+  sample-ratio-mismatch check on users per arm.
 
 A decision is given only once the experiment has run ``min_days`` and, when it was planned,
 reached its planned sessions: reading a running test early and stopping at the first
@@ -98,6 +99,11 @@ def _decision(experiment: Experiment, days: float, sessions: int, planned: int |
     """(the sentence, whether it is final)."""
     if blocked:
         return blocked, False
+    early = not experiment.running and (days < experiment.min_days or (planned is not None and sessions < planned))
+    if early:
+        return (f"stopped early, after {days:.1f} days and {sessions:,} sessions (planned: at least "
+                f"{experiment.min_days} days" + (f" and {planned:,} sessions" if planned is not None else "")
+                + "): no decision; the figures below are what was collected"), True
     if days < experiment.min_days:
         return (f"keep running: {days:.1f} of at least {experiment.min_days} days (a full week, so every "
                 "weekday is in the sample); figures below are interim"), False
@@ -152,9 +158,11 @@ def analyse_experiment(experiment: Experiment, rows: Sequence[Mapping[str, Any]]
     treated = np.array([arm_of[u] == TREATMENT for u in users], dtype=bool)
     counts = [int((~treated).sum()), int(treated.sum())]
     srm = srm_p_value(counts, [0.5, 0.5])
-    start = _when(experiment.started_at)
+    # the pre-period: PRE_DAYS before the start, or before the last stored event when the store
+    # lags behind (a shop whose store is refreshed now and then still gets a covariate)
     ev = store_events
-    pre = ev[(ev["timestamp"] < start) & (ev["timestamp"] >= start - pd.Timedelta(days=PRE_DAYS))] if len(ev) else ev
+    end = min(_when(experiment.started_at), ev["timestamp"].max()) if len(ev) else _when(experiment.started_at)
+    pre = ev[(ev["timestamp"] <= end) & (ev["timestamp"] > end - pd.Timedelta(days=PRE_DAYS))] if len(ev) else ev
     out["users"] = {"control": counts[0], "treatment": counts[1]}
     out["srm_p_value"] = srm
     out["metrics"] = {}
