@@ -187,3 +187,9 @@ def test_an_experiment_is_started_served_refused_twice_and_stopped(exp_server: t
     # stopping it again is a message, not an error
     page.locator("#exp-stop").click()
     expect(status).to_contain_text(f"Not stopped. experiment '{NAME}' was stopped already")
+
+    # a row of the table shows its experiment and puts its name in the form
+    _box(page, "exp-name").fill("")
+    table.locator('[data-testid="cell-0-0"]').click()
+    expect(_box(page, "exp-name")).to_have_value(NAME)
+    expect(status).to_contain_text(f"Experiment {NAME} · interleaving · stopped")

@@ -185,6 +185,7 @@ def test_a_stopped_experiment_shows_when_it_stopped_and_the_services_decision() 
     text = experiment_summary(status)
     assert "· stopped" in text and "**Stopped:** 2025-03-12 09:00 UTC" in text and "9.0 days" in text
     assert f"**Decision:** {status['decision']}" in text and "keep running" not in text
+    assert "**Figures collected:** 12 interleaved lists" in text
     rows = [{"name": "spring-boost", "method": "interleaving", "status": "stopped", "traffic_pct": 50.0,
              "started_at": START.isoformat(), "stopped_at": status["experiment"]["stopped_at"], "rules": 1}]
     result = experiments_frame(rows, {"spring-boost": status})["result"].iloc[0]

@@ -24,6 +24,7 @@ from recsys_core.strategy.experiments.record import check_name
 METHOD_CHOICES = [("interleaving", "interleaving"), ("A/B (CUPED)", "ab")]
 METHOD_LABELS = {value: label for label, value in METHOD_CHOICES}
 EXPERIMENT_COLUMNS = ["name", "method", "status", "traffic %", "started", "stopped", "lists served", "result"]
+EXPERIMENT_WIDTHS: list[str | int] = ["12%", "11%", "8%", "7%", "13%", "13%", "8%", "28%"]
 PLAN_ROWS = (("ab", "A/B"), ("cuped", "CUPED A/B"), ("interleaving", "interleaving"))
 
 
@@ -148,7 +149,9 @@ def plan_lines(experiment: Mapping[str, Any]) -> list[str]:
 
 def figure_lines(status: Mapping[str, Any]) -> list[str]:
     """The figures so far (labelled interim until the decision is final)."""
-    label = "Result" if status.get("final") else "Figures so far (interim)"
+    stopped = (status.get("experiment") or {}).get("status") == "stopped"
+    label = "Result" if status.get("final") and not stopped else "Figures collected" if stopped else \
+        "Figures so far (interim)"
     if (il := status.get("interleaving")) is not None:
         return [f"**{label}:** {_plural(int(il['sessions']), 'interleaved list')}; treatment wins "
                 f"{il['treatment_wins']:,}, control wins {il['control_wins']:,}, ties or no click {il['ties']:,}; "

@@ -15,6 +15,7 @@ from assistant.ui.charts import bars
 from assistant.ui.common import readable
 from assistant.ui.experiments import (
     EXPERIMENT_COLUMNS,
+    EXPERIMENT_WIDTHS,
     METHOD_CHOICES,
     experiments_overview,
     show_from_form,
@@ -150,7 +151,7 @@ def build_whatif_tab(service: ShelfwiseService, desk: Merchandising) -> dict[str
             exp_stop = gr.Button("Stop the named experiment", variant="stop", elem_id="exp-stop")
         exp_status = gr.Markdown(elem_id="exp-status")
         exp_table = gr.Dataframe(headers=EXPERIMENT_COLUMNS, label="Experiments (click a row to show it)",
-                                 interactive=False, elem_id="exp-table")
+                                 interactive=False, elem_id="exp-table", wrap=True, column_widths=EXPERIMENT_WIDTHS)
 
     def ranking_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         return pd.DataFrame([{**r, "score": round(r["score"], 4), "effects": "; ".join(r["effects"])} for r in rows],

@@ -94,21 +94,25 @@ def _attribute(lists: Mapping[str, dict[str, Any]], actions: Sequence[dict[str, 
     return credited
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _decision(experiment: Experiment, days: float, sessions: int, planned: int | None,
               winner: str | None, blocked: str = "") -> tuple[str, bool]:
-    """(the sentence, whether it is final)."""
+    """(the sentence, whether it is a decision: False while running short and when stopped early)."""
     if blocked:
         return blocked, False
     early = not experiment.running and (days < experiment.min_days or (planned is not None and sessions < planned))
     if early:
-        return (f"stopped early, after {days:.1f} days and {sessions:,} sessions (planned: at least "
+        return (f"stopped early, after {days:.1f} days and {_count(sessions, 'session')} (planned: at least "
                 f"{experiment.min_days} days" + (f" and {planned:,} sessions" if planned is not None else "")
-                + "): no decision; the figures below are what was collected"), True
+                + "): no decision; the figures below are what was collected"), False
     if days < experiment.min_days:
         return (f"keep running: {days:.1f} of at least {experiment.min_days} days (a full week, so every "
                 "weekday is in the sample); figures below are interim"), False
     if planned is not None and sessions < planned:
-        return f"keep running: {sessions:,} of the planned {planned:,} sessions; figures below are interim", False
+        return f"keep running: {sessions:,} of the planned {_count(planned, 'session')}; figures below are interim", False
     if winner == "treatment":
         return "the treatment (proposed rules) wins: it can be saved as the live rule set", True
     if winner == "control":

@@ -80,6 +80,8 @@ class TestPlan:
     interleaving_sessions: int | None
     ab_sessions_clicks: int | None  # A/B on clicks per user: the like-for-like comparison with interleaving
     cuped_variance_reduction: float
+    cuped_sessions_clicks: int | None
+    cuped_variance_reduction_clicks: float
     interleaving_preference: float  # simulated mean per-session outcome (+1 treatment wins)
     simulated_sessions: int
     days: dict[str, int | None] = field(default_factory=dict)  # days to run (at least MIN_DAYS)
@@ -212,9 +214,12 @@ def plan_experiment(shop: ShopData, setup: ReplaySetup, report: WhatIfReport, ch
     per_day = n_sessions / max(window / pd.Timedelta(days=1), 1.0)
     ab_users, realised, relative = _ab_users(report, setup, held, metric, alpha, power)
     per_user = n_sessions / max(len(realised), 1)
-    clicks_users, _, _ = _ab_users(report, setup, held, "clicks", alpha, power)
+    clicks_users, realised_clicks, _ = _ab_users(report, setup, held, "clicks", alpha, power)
     fit = fit_cuped(realised.to_numpy(), pre_covariates(pre, realised.index, metric))
-    cuped_users = None if ab_users is None else max(2, math.ceil(ab_users * (1 - fit.variance_reduction)))
+    fit_clicks = fit_cuped(realised_clicks.to_numpy(), pre_covariates(pre, realised_clicks.index, "clicks"))
+
+    def reduced(users: int | None, share: float) -> int | None:
+        return None if users is None else max(2, math.ceil(users * (1 - share)))
     sim = simulate_interleaving(setup, change, baseline=baseline, user_segments=user_segments,
                                 max_sessions=max_sessions, draws=draws, seed=seed)
     inter = sim.sessions_needed(alpha=alpha, power=power)
@@ -223,8 +228,10 @@ def plan_experiment(shop: ShopData, setup: ReplaySetup, report: WhatIfReport, ch
         return None if users is None else math.ceil(2 * users * per_user)
 
     plan = TestPlan(metric, alpha, power, round(per_day, 1), round(per_user, 3), round(relative, 6),
-                    sessions(ab_users), sessions(cuped_users), inter, sessions(clicks_users),
-                    round(fit.variance_reduction, 4), round(sim.preference, 6), len(sim.p_win))
+                    sessions(ab_users), sessions(reduced(ab_users, fit.variance_reduction)), inter,
+                    sessions(clicks_users), round(fit.variance_reduction, 4),
+                    sessions(reduced(clicks_users, fit_clicks.variance_reduction)),
+                    round(fit_clicks.variance_reduction, 4), round(sim.preference, 6), len(sim.p_win))
     for key, n in (("ab", plan.ab_sessions), ("cuped", plan.cuped_sessions), ("interleaving", inter)):
         plan.traffic_days[key], plan.days[key] = _days(n, per_day)
     return plan
