@@ -254,9 +254,12 @@ def bundle(dp: DecisionPoint, rng: np.random.Generator) -> list[Scenario]:
     control = str(peers.index[0])
     sheet = FactSheet()
     f1 = sheet.add(f"{b} was bought by {int(row.together)} of the {int(row.baskets_a)} customers who bought {a} "
-                   f"(P = {row.confidence:.2f}, 95% CI {row.ci_low:.2f} to {row.ci_high:.2f}; lift {row.lift:.0f})",
+                   f"(P = {row.confidence:.2f}, 95% CI {row.ci_low:.2f} to {row.ci_high:.2f}; lift {row.shrunk_lift:.1f} "
+                   f"after shrinking for the few baskets, 95% interval {row.lift_ci_low:.1f} to {row.lift_ci_high:.1f})",
                    {"item_a": a, "item_b": b, "together": int(row.together), "baskets_a": int(row.baskets_a),
-                    "confidence": round(float(row.confidence), 3), "lift": round(float(row.lift), 1)},
+                    "confidence": round(float(row.confidence), 3), "lift": round(float(row.shrunk_lift), 1),
+                    "lift_ci95": [round(float(row.lift_ci_low), 1), round(float(row.lift_ci_high), 1)],
+                    "raw_lift": round(float(row.lift), 1)},
                    f"customers' purchases and carts before {dp.day}")
     f2 = sheet.add(f"{control} ({info.loc[control, 'category']}, {_money(float(info.loc[control, 'price']))}, price close to "
                    f"{b}'s {_money(float(info.loc[b, 'price']))}) was never bought with {a} by 3 or more customers",
