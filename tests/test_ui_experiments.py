@@ -46,7 +46,10 @@ STORE_COLUMNS = ["timestamp", "user_id", "session_id", "item_id", "type", "quant
 
 
 def _plan() -> dict[str, Any]:
-    plan = Plan("revenue", 0.05, 0.8, 140.0, 1.6, 0.041, 19800, 16000, 2400, 21000, 0.19, 0.06, 2000)
+    plan = Plan(metric="revenue", alpha=0.05, power=0.8, sessions_per_day=140.0, sessions_per_user=1.6,
+                predicted_change=0.041, ab_sessions=19800, cuped_sessions=16000, interleaving_sessions=2400,
+                ab_sessions_clicks=21000, cuped_variance_reduction=0.19, cuped_sessions_clicks=18900,
+                cuped_variance_reduction_clicks=0.1, interleaving_preference=0.06, simulated_sessions=2000)
     plan.days = {"ab": 142, "cuped": 115, "interleaving": 18}
     plan.traffic_days = {"ab": 141.4, "cuped": 114.3, "interleaving": 17.1}
     return plan.to_dict()

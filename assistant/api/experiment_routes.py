@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
 
-ExperimentName = Path(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$",
-                      description="1-40 lower-case letters, digits, '-' or '_'")
+ExperimentName = Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+                      description="1-40 letters (kept in lower case), digits, '-' or '_'")
 
 
 def experiments_of(request: Request) -> Experiments:

@@ -164,8 +164,8 @@ class LabPlayRequest(_Strict):
 class ExperimentStartRequest(_Strict):
     """Start a live experiment: ``rules`` (the treatment) against the live rule set."""
 
-    name: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$",
-                      description="1-40 lower-case letters, digits, '-' or '_', starting with a letter or digit")
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+                      description="1-40 letters (kept in lower case), digits, '-' or '_', starting with a letter or digit")
     rules: list[dict[str, Any]] = Field(min_length=1, max_length=500,
                                         description="the treatment's rule set (the format of a rules file's list)")
     method: Literal["interleaving", "ab"] = "interleaving"

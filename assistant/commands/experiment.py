@@ -137,7 +137,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sub = exp.add_subparsers(dest="experiment_command", metavar="ACTION", required=True)
 
     p = sub.add_parser("start", help="start serving a rule set as the treatment (linted and planned first)")
-    p.add_argument("name", metavar="NAME", help="1-40 lower-case letters, digits, '-' or '_'")
+    p.add_argument("name", metavar="NAME", help="1-40 letters (kept in lower case), digits, '-' or '_'")
     add_workspace_argument(p)
     p.add_argument("--rules", required=True, metavar="FILE", help="the treatment's rules file (JSON or YAML)")
     p.add_argument("--method", choices=("interleaving", "ab"), default="interleaving",

@@ -31,9 +31,10 @@ class ExperimentConflictError(ExperimentError):
 
 
 def check_name(name: Any) -> str:
-    text = str(name if name is not None else "").strip()
+    """An experiment name, lower-cased ("Spring-Boost" is "spring-boost")."""
+    text = str(name if name is not None else "").strip().lower()
     if not _NAME.match(text):
-        raise ExperimentError(f"name: {text!r} is not a usable experiment name; use 1-40 lower-case letters, "
+        raise ExperimentError(f"name: {str(name).strip()!r} is not a usable experiment name; use 1-40 letters, "
                               "digits, '-' or '_', starting with a letter or digit")
     return text
 
