@@ -217,7 +217,7 @@ class ShelfwiseService:
 
         try:
             found = open_product_search(self.workspace, products=self.shop.products)
-            self.search_mode = "hybrid"
+            self.search_mode = "hybrid+ranker" if found.ranker is not None else "hybrid"
             return found
         except (ShelfwiseError, ImportError, FileNotFoundError) as exc:
             if self.layout.index_dir.exists():  # built but unusable (damaged, server down): say so

@@ -180,8 +180,13 @@ def run_search_eval(
     latency_queries: int = 300,
     dense_index: str = "hnsw",
     show_progress: bool = True,
+    train_set: SearchSet | None = None,
 ) -> SearchReport:
     """Fit a HybridSearcher in ``mode`` on the set's products and evaluate it.
+
+    With ``train_set`` (other queries and labels over the same products) a learned ranker is
+    fitted on it — settings by cross-validation inside it — and re-ranks the hybrid; a query id
+    or query text found in both sets is an error (:func:`check_disjoint`).
 
     ``dense_index="hnsw"`` takes dense candidates from a Chroma HNSW collection (cached between
     runs, as the product index does), ``"exact"`` from one matrix product. Quality uses query vectors embedded in one cached batch (same model, same text); latency
@@ -221,6 +226,20 @@ def run_search_eval(
         enc = embed_texts(enc_texts, show_progress=show_progress, desc="embedding queries")
         vectors = dict(zip(enc_texts, enc, strict=True))
 
+    if train_set is not None:
+        from retrieval.ranker_training import fit_search_ranker
+
+        check_disjoint(train_set, search_set)
+        train_texts = sorted({searcher.query_text(t) for t in train_set.queries["query"]} - set(vectors))
+        if mode != "bm25" and train_texts:
+            vectors.update(zip(train_texts, embed_texts(train_texts, show_progress=show_progress,
+                                                        desc="embedding training queries"), strict=True))
+        pairs = list(zip(train_set.queries["query_id"], train_set.queries["query"], strict=True))
+        searcher.ranker, cv, _ = fit_search_ranker(searcher, pairs, train_set.gains, vectors=vectors or None,
+                                                   progress=show_progress)
+        mode = f"{mode}+ranker"
+        build_seconds = time.perf_counter() - start
+
     def rank(text: str) -> Sequence[str]:
         vec = vectors.get(searcher.query_text(text)) if vectors else None
         return searcher.rank_ids(text, 100, query_vector=vec)
@@ -234,6 +253,20 @@ def run_search_eval(
     report.latency_p95_ms = float(np.percentile(latencies, 95)) if latencies else 0.0
     report.n_latency_queries = len(latencies)
     return report
+
+
+def check_disjoint(train: SearchSet, test: SearchSet) -> None:
+    """Training and evaluation queries share no query id and no query text (case and spaces
+    ignored): a ranker must be judged on queries it never saw."""
+    def norm(texts: pd.Series) -> set[str]:
+        return {" ".join(str(t).lower().split()) for t in texts}
+
+    ids = set(train.queries["query_id"]) & set(test.queries["query_id"])
+    texts = norm(train.queries["query"]) & norm(test.queries["query"])
+    if ids or texts:
+        example = sorted(ids)[:3] or sorted(texts)[:3]
+        raise SearchInputError(f"the training queries overlap the evaluation queries ({len(ids)} ids, "
+                               f"{len(texts)} texts in both, e.g. {example}); split them so none is in both")
 
 
 def measure_latency(searcher: object, texts: Sequence[str], *, n: int = 300) -> list[float]:

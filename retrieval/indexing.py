@@ -292,4 +292,12 @@ def open_product_search(workspace: str | Path, *, config: StoreConfig | None = N
             f"the product index in {config.url or config.path} is empty; "
             f"run `shelfwise index --workspace {workspace}`"
         )
+    if "ranker" not in params:  # the learned ranker `shelfwise train` fitted, when there is one
+        from recsys_core.workspace import Workspace
+
+        path = Workspace(workspace).search_ranker_path
+        if path.is_file():
+            from retrieval.ranker import SearchRanker
+
+            params["ranker"] = SearchRanker.load(path)
     return HybridSearcher(**params).fit(products, embeddings=vectors, ann=ann_search(collection, where=config.where(), retry=config.retry))

@@ -9,9 +9,11 @@ item passes another. Dense similarity is exact (one matrix product) unless an AN
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,9 @@ from retrieval.query_parser import parse_query
 from retrieval.rules import Candidate, SearchRule, apply_rules
 from retrieval.tokenizer import STOPWORDS
 from retrieval.trace import Comparison, Hit, HitTrace, stage_where_ahead
+
+if TYPE_CHECKING:
+    from retrieval.ranker import SearchRanker
 
 MODES = ("bm25", "dense", "hybrid")
 QUERY_CACHE = 1024  # query vectors kept per searcher
@@ -62,9 +67,16 @@ class _Scored:
     dense_rank: np.ndarray
     fused: np.ndarray
     personal: np.ndarray | None
+    ranked: np.ndarray | None = None  # the learned ranker's scores, when there is one
+    contributions: np.ndarray | None = None  # its TreeSHAP values (features + base value)
+    reranked: np.ndarray | None = None  # which candidates the ranker scored (its top depth)
+    offset: float = 0.0  # the shift that puts the others below them, in fused order
+
+    def base(self) -> np.ndarray:
+        return self.ranked if self.ranked is not None else self.fused
 
     def final(self, personal_weight: float) -> np.ndarray:
-        return self.fused + personal_weight * self.personal if self.personal is not None else self.fused
+        return self.base() + personal_weight * self.personal if self.personal is not None else self.base()
 
 
 class HybridSearcher:
@@ -93,6 +105,7 @@ class HybridSearcher:
         query_encoder: QueryEncoder | None = None,
         embed_cache_dir: str | None = None,
         stopwords: frozenset[str] = STOPWORDS,
+        ranker: SearchRanker | None = None,
     ):
         self.mode = mode
         self.fusion = fusion
@@ -109,6 +122,7 @@ class HybridSearcher:
         self.query_encoder = query_encoder
         self.embed_cache_dir = embed_cache_dir
         self.stopwords = stopwords
+        self.ranker = ranker  # a learned ranker re-scores every candidate (see retrieval.ranker)
 
     # ---- fitting -------------------------------------------------------------------------
     def fit(
@@ -218,6 +232,7 @@ class HybridSearcher:
         extra_rows: Iterable[int] = (),
         query_vector: np.ndarray | None = None,
         pinned_rows: Iterable[int] = (),
+        explain: bool = False,
     ) -> _Scored:
         text, filters = self._parse(query, filters)
         analysed = self.bm25_.analyse(text)
@@ -265,7 +280,43 @@ class HybridSearcher:
                 )
             u = u / (np.linalg.norm(u) or 1.0)
             personal = (self.embeddings_[rows] @ u).astype(np.float64)
-        return _Scored(analysed, filters, rows, pos, bm25, dense, bm25_rank, dense_rank, fused, personal)
+        scored = _Scored(analysed, filters, rows, pos, bm25, dense, bm25_rank, dense_rank, fused, personal)
+        if self.ranker is not None and len(rows):
+            self._rerank(scored, [pos[int(r)] for r in [*extra_rows, *pinned] if int(r) in pos], explain)
+        return scored
+
+    def rerank_positions(self, scored: _Scored, depth: int, extra: Iterable[int] = ()) -> np.ndarray:
+        """Positions (into ``scored.rows``) of the top ``depth`` candidates by fused score, plus ``extra``."""
+        top = np.argsort(-scored.fused, kind="stable")[:depth]
+        return np.asarray(sorted({*top.tolist(), *extra}), dtype=np.int64)
+
+    def _rerank(self, scored: _Scored, extra: list[int], explain: bool) -> None:
+        """The learned ranker scores the top ``ranker.depth`` candidates (and pinned/asked-for ones);
+        the rest keep their fused order below them, shifted by one named offset."""
+        assert self.ranker is not None
+        idx = self.rerank_positions(scored, self.ranker.depth, extra)
+        X = self.features().build(scored, idx)
+        ranked = np.empty(len(scored.rows))
+        ranked[idx] = self.ranker.score(X)
+        scored.reranked = np.zeros(len(scored.rows), dtype=bool)
+        scored.reranked[idx] = True
+        rest = np.flatnonzero(~scored.reranked)
+        if len(rest):
+            scored.offset = float(ranked[idx].min() - 1.0 - scored.fused[rest].max())
+            ranked[rest] = scored.fused[rest] + scored.offset
+        scored.ranked = ranked
+        if explain:
+            scored.contributions = np.full((len(scored.rows), X.shape[1] + 1), np.nan)
+            scored.contributions[idx] = self.ranker.contributions(X)
+
+    def features(self) -> Any:
+        """The feature builder of this index (:class:`retrieval.rank_features.FeatureBuilder`)."""
+        found = self.__dict__.get("_features")
+        if found is None:
+            from retrieval.rank_features import FeatureBuilder
+
+            found = self.__dict__["_features"] = FeatureBuilder(self)
+        return found
 
     def _fuse(
         self,
@@ -300,14 +351,14 @@ class HybridSearcher:
         # items a rule pins for this query join the candidates even when not retrieved
         pinned = [pid for r in rules or () for pid in getattr(r, "pinned_items", lambda _q: ())(query)]
         pins = [self.row_of_[pid] for pid in pinned if pid in self.row_of_]
-        scored = self._score(query, filters, user_vector, pinned_rows=pins)
+        scored = self._score(query, filters, user_vector, pinned_rows=pins, explain=explain)
         ordered = self._final_order(scored, rules or (), query)
         return [self._hit(scored, c, i + 1, explain) for i, c in enumerate(ordered[:k])]
 
     def rank_ids(self, query: str, k: int = 100, *, query_vector: np.ndarray | None = None) -> list[str]:
         """Item ids only (fast path for evaluation); ``query_vector`` skips the encoder."""
         scored = self._score(query, None, None, query_vector=query_vector)
-        order = np.argsort(-scored.fused, kind="stable")[:k]
+        order = np.argsort(-scored.base(), kind="stable")[:k]
         return [str(x) for x in self.item_ids_[scored.rows[order]]]
 
     def _final_order(self, scored: _Scored, rules: Sequence[SearchRule], query: str) -> list[Candidate]:
@@ -339,12 +390,23 @@ class HybridSearcher:
             fused_score=float(scored.fused[i]),
             fused_rank=fused_rank,
             personal_score=float(scored.personal[i]) if scored.personal is not None else None,
+            ranker_score=float(scored.ranked[i]) if scored.ranked is not None else None,
             rule_effects=list(c.effects),
             filters_applied=scored.filters.describe(),
             matched_terms=self.bm25_.matched_terms(scored.analysed.tokens, r),
             query_corrections=[f"{x.original} -> {x.replacement}" for x in scored.analysed.corrections],
         )
-        parts = {"retrieval": float(scored.fused[i])}
+        if scored.contributions is not None and scored.reranked is not None and not scored.reranked[i]:
+            parts = {"retrieval": float(scored.fused[i]), "ranker:below_depth": scored.offset}
+        elif scored.contributions is not None:
+            from retrieval.rank_features import FEATURES
+
+            row = scored.contributions[i]
+            parts = {f"ranker:{f}": float(v) for f, v in zip(FEATURES, row[:-1], strict=True)}
+            parts["ranker:base"] = float(row[-1])
+            parts["ranker:base"] += float(scored.ranked[i]) - math.fsum(parts.values())  # float remainder
+        else:
+            parts = {"retrieval": float(scored.fused[i])}
         if scored.personal is not None:
             parts["personalisation"] = self.personal_weight * float(scored.personal[i])
         parts.update({f"rule:{rule_id}": delta for rule_id, delta in c.parts.items()})
@@ -380,6 +442,7 @@ class HybridSearcher:
             "bm25": above(s.bm25),
             "dense": above(s.dense),
             "fused": above(s.fused),
+            "ranker": above(s.ranked),
             "personalised": above(pers) if s.personal is not None else None,
             "final": pos[a] < pos[b],
         }

@@ -17,6 +17,7 @@ class HitTrace:
     fused_score: float
     fused_rank: int | None
     personal_score: float | None = None
+    ranker_score: float | None = None  # the learned ranker's score (None: no ranker)
     rule_effects: list[str] = field(default_factory=list)
     filters_applied: list[str] = field(default_factory=list)
     matched_terms: list[str] = field(default_factory=list)
@@ -39,7 +40,7 @@ class Hit:
         return asdict(self)
 
 
-STAGES: tuple[str, ...] = ("bm25", "dense", "fused", "personalised", "final")
+STAGES: tuple[str, ...] = ("bm25", "dense", "fused", "ranker", "personalised", "final")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def hit_stages(hit: Hit, personal_weight: float) -> dict[str, float | None]:
     t = hit.trace
     if t is None:
         return {"final": -float(hit.rank)}
-    personal = t.fused_score + personal_weight * t.personal_score if t.personal_score is not None else None
-    return {"bm25": t.bm25_score, "dense": t.dense_similarity, "fused": t.fused_score,
+    base = t.ranker_score if t.ranker_score is not None else t.fused_score
+    personal = base + personal_weight * t.personal_score if t.personal_score is not None else None
+    return {"bm25": t.bm25_score, "dense": t.dense_similarity, "fused": t.fused_score, "ranker": t.ranker_score,
             "personalised": personal, "final": -float(hit.rank)}

@@ -88,3 +88,56 @@ def test_index_command_builds_then_skips_unchanged(tmp_path: Path, capsys: pytes
 def test_index_command_without_a_store_fails_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["index", "--workspace", str(tmp_path / "empty")]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def _sized_set(tmp: Path) -> dict[str, str]:
+    """Products of six kinds in six sizes; train and test queries are different (kind, size) pairs."""
+    kinds = ["copper pipe", "garden hose", "trash can", "wood screw", "paint roller", "door hinge"]
+    sizes = ["1/2 in.", "3/4 in.", "10 ft.", "30 gal.", "2 in.", "50 ft."]
+    rows = ["product_uid,product_title"]
+    items = []
+    for n in range(216):
+        kind, size, brand = kinds[n % 6], sizes[(n // 6) % 6], ["Acme", "Bolt", "Crest"][(n // 36) % 3]
+        rows.append(f"{n},{brand} {size} {kind}")
+        items.append((n, kind, size))
+    pairs = [(k, s) for k in kinds for s in sizes]
+    files = {}
+    for part, chosen in (("train", pairs[0::2]), ("test", pairs[1::2])):
+        qs, ls = ["query_id,query"], ["query_id,product_uid,gain"]
+        for j, (k, s) in enumerate(chosen):
+            qid = f"{part}{j}"
+            qs.append(f"{qid},{s} {k}")
+            ls += [f"{qid},{n},{2.0 if size == s else 0.67}" for n, kind, size in items if kind == k]
+        (tmp / f"{part}_q.csv").write_text("\n".join(qs) + "\n")
+        (tmp / f"{part}_l.csv").write_text("\n".join(ls) + "\n")
+        files[part] = str(tmp / f"{part}_q.csv")
+        files[f"{part}_labels"] = str(tmp / f"{part}_l.csv")
+    (tmp / "p.csv").write_text("\n".join(rows) + "\n")
+    files["products"] = str(tmp / "p.csv")
+    return files
+
+
+def test_eval_search_fits_a_ranker_on_training_queries_and_reports_it_beside_the_plain_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = _sized_set(tmp_path)
+    out = tmp_path / "out.json"
+    rc = main(["eval", "search", "--products", f["products"], "--queries", f["test"], "--labels", f["test_labels"],
+               "--train-queries", f["train"], "--train-labels", f["train_labels"], "--mode", "bm25",
+               "--latency-queries", "3", "--json", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    results = {r["mode"]: r for r in json.loads(out.read_text())["results"]}
+    assert set(results) == {"bm25", "bm25+ranker"}
+    assert results["bm25+ranker"]["ndcg_at_10"] >= results["bm25"]["ndcg_at_10"]
+    assert "bm25+ranker" in capsys.readouterr().out
+
+
+def test_eval_search_refuses_training_queries_that_are_also_test_queries(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = _sized_set(tmp_path)
+    rc = main(["eval", "search", "--products", f["products"], "--queries", f["test"], "--labels", f["test_labels"],
+               "--train-queries", f["test"], "--train-labels", f["test_labels"], "--mode", "bm25"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "overlap" in err and "Traceback" not in err
+    rc = main(["eval", "search", "--products", f["products"], "--queries", f["test"], "--labels", f["test_labels"],
+               "--train-queries", f["train"], "--mode", "bm25"])
+    assert rc == 2 and "go together" in capsys.readouterr().err

@@ -21,7 +21,30 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     print(f"model: {summary['model']}")
     print(f"TensorBoard logs: {summary['tensorboard']}")
+    if not args.no_search_ranker:
+        _train_search_ranker(args.workspace)
     return 0
+
+
+def _train_search_ranker(workspace: str) -> None:
+    """The learned search ranker from the search log; a shop without one keeps the plain hybrid."""
+    from retrieval.errors import SearchInputError
+    from retrieval.ranker_logs import train_workspace_ranker
+
+    print("search ranker: fitting on the search log (impressions and clicks, position-bias weighted) ...", flush=True)
+    try:
+        found = train_workspace_ranker(workspace)
+    except SearchInputError as exc:
+        print(f"search ranker: not trained ({exc}); search uses the plain hybrid ranking")
+        return
+    held = found["held"]
+    line = f"search ranker: {found['train_lists']:,} logged search lists"
+    if held:
+        h, r = held["hybrid"], held["hybrid+ranker"]
+        line += (f"; on the {h['lists']:,} lists of the last 14 days (held out), NDCG@10 of what shoppers clicked "
+                 f"{h['ndcg@10']:.3f} -> {r['ndcg@10']:.3f}, MRR@10 {h['mrr@10']:.3f} -> {r['mrr@10']:.3f}")
+    print(line)
+    print(f"search ranker: {found['ranker']}")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,4 +54,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_workspace_argument(p)
     p.add_argument("--max-minutes", type=float, default=None,
                    help="wall-clock budget of the sequence model (default: 15 min of 2-core CPU time)")
+    p.add_argument("--no-search-ranker", action="store_true",
+                   help="skip fitting the learned search ranker on the search log")
     p.set_defaults(func=cmd_train)

@@ -5,6 +5,7 @@
     W/
       store/              validated shop versions + CURRENT          (recsys_core.data.store)
       models/recommender  the recommender bundle (a versioned link)  (recsys_core.models)
+      models/search-ranker.json  the learned search ranker           (retrieval.ranker)
       index/              Chroma collections + manifest.json          (retrieval.indexing)
       rules/              live rules, history                         (recsys_core.strategy)
       live/events.jsonl   events appended through the API             (recsys_core.data.live_events)
@@ -83,6 +84,15 @@ class Workspace:
     @property
     def model_report_path(self) -> Path:
         return self.models_dir / f"{MODEL_DIR}-report.json"
+
+    @property
+    def search_ranker_path(self) -> Path:
+        """The learned search ranker (JSON), fitted by ``shelfwise train`` from the search log."""
+        return self.models_dir / "search-ranker.json"
+
+    @property
+    def search_ranker_report_path(self) -> Path:
+        return self.models_dir / "search-ranker-report.json"
 
     @property
     def item_embedding_cache_dir(self) -> Path:

@@ -28,8 +28,8 @@ class Args(BaseModel):
     query: str | None = Field(default=None, description="or in the results for this search")
 
 
-STAGE_WORDS = {"bm25": "keyword", "dense": "meaning", "fused": "combined", "personalised": "personalised",
-               "final": "final"}
+STAGE_WORDS = {"bm25": "keyword", "dense": "meaning", "fused": "combined", "ranker": "learned ranker",
+               "personalised": "personalised", "final": "final"}
 
 
 def differences(a: dict[str, Any], b: dict[str, Any], a_above_b: bool, n: int = 3) -> dict[str, Any]:
@@ -59,6 +59,8 @@ def run(service: Any, item_a: str, item_b: str, user_id: str | None = None, quer
                                  "rank_a": c["a"]["rank"], "rank_b": c["b"]["rank"], "passes_at": c["passes_at"],
                                  "ahead_by_stage": c["ahead_by_stage"], "a_above_b": c["a_above_b"],
                                  "ahead": item_a if c["a_above_b"] else item_b}
+        if c["a"]["rank"] is not None and c["b"]["rank"] is not None:  # both shown: their scores' exact parts
+            facts.update(differences(c["a"], c["b"], c["a_above_b"]))
         return ToolResult("compare", {**args, "query": query}, facts, [item_a, item_b])
     if not user_id:
         return _side_by_side(service, item_a, item_b)
@@ -123,14 +125,21 @@ def template(f: dict[str, Any]) -> str:
     rank = {a: rank_text(f["rank_a"]), b: rank_text(f["rank_b"])}
     if "query" in f and "user_id" not in f:
         where = f"for \"{f['query']}\""
+        why = ""
+        learned = [d for d in f.get("reasons") or [] if d["component"].startswith("ranker:")]
+        if learned:
+            parts = [f"{d['label']} ({signed(d['difference'])})" for d in learned]
+            why = f" The learned ranker puts {lead} first mainly on its {listing(parts)}."
+        elif f.get("reasons"):
+            why = " Mainly because " + ", ".join(_why(d, lead, trail, {}) for d in f["reasons"]) + "."
         if f["a_above_b"]:
             stage = f", ahead from the {STAGE_WORDS.get(f['passes_at'], f['passes_at'])} stage on" if f["passes_at"] else ""
-            return f"{a} is above {b} {where} ({rank[a]} vs {rank[b]}){stage}."
+            return f"{a} is above {b} {where} ({rank[a]} vs {rank[b]}){stage}.{why}"
         lead_at = [STAGE_WORDS.get(k, k) for k, v in f["ahead_by_stage"].items() if v is False]
         a_at = [STAGE_WORDS.get(k, k) for k, v in f["ahead_by_stage"].items() if v]
         stages = f": it is ahead at the {listing(lead_at)} stage{'s' if len(lead_at) > 1 else ''}" if lead_at else ""
         also = f"; {a} leads at the {listing(a_at)} stage{'s' if len(a_at) > 1 else ''}" if a_at else ""
-        return f"Actually {b} ranks above {a} {where} ({rank[b]} vs {rank[a]}){stages}{also}."
+        return f"Actually {b} ranks above {a} {where} ({rank[b]} vs {rank[a]}){stages}{also}.{why}"
     head = (f"{a} is above {b} for {f['user_id']}" if f["a_above_b"]
             else f"Actually {b} ranks above {a} for {f['user_id']}")
     score = {a: f["score_a_rounded"], b: f["score_b_rounded"]}

@@ -91,7 +91,28 @@ COMPONENT_WORDS: dict[str, tuple[str, str, str, str]] = {
     "popularity": ("popularity", "it is popular across the shop",
                    "it is less popular across the shop", "it is more popular across the shop"),
     "trend": ("trend", "interest in it is rising", "interest in it is rising less", "interest in it is rising faster"),
+    "retrieval": ("retrieval", "its words and meaning match the search", "it matches the search less",
+                  "it matches the search better"),
+    "personalisation": ("personalisation", "it suits what this shopper likes", "it suits this shopper less",
+                        "it suits this shopper better"),
+    "ranker:base": ("learned ranker's base value", "every result starts from it", "every result starts from it",
+                    "both start from it"),
+    "ranker:below_depth": ("below the learned ranker's top candidates", "it is past the learned ranker's depth",
+                           "it is past the learned ranker's depth", "it is within the learned ranker's depth"),
 }
+
+
+def _ranker_words() -> None:
+    """The learned search ranker's features (``ranker:<feature>``), in the same four forms."""
+    from retrieval.rank_features import FEATURE_NAMES
+
+    for feature, label in FEATURE_NAMES.items():
+        COMPONENT_WORDS[f"ranker:{feature}"] = (label, f"the learned ranker rates its {label} highly",
+                                               f"the learned ranker rates its {label} low",
+                                               f"the learned ranker rates its {label} higher")
+
+
+_ranker_words()
 
 
 def component_label(name: str) -> str:

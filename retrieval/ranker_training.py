@@ -1,0 +1,125 @@
+"""Fitting the learned search ranker from graded labels (a search set's query/label files).
+
+Training rows are exactly what the ranker sees when serving: each query's top ``depth``
+candidates by the hybrid's fused score, with their features; an unlabelled candidate counts as
+not relevant (grade 0), and a query none of whose candidates is relevant teaches nothing and is
+left out. Hyper-parameters are chosen by cross-validation over the training queries only
+(folds by a hash of the query id), each setting's rounds by early stopping on the held fold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from retrieval.errors import SearchInputError
+from retrieval.ranker import DEFAULT_PARAMS, SearchRanker, fold_of, grade
+
+GRID: tuple[dict[str, Any], ...] = (
+    {"num_leaves": 15, "min_data_in_leaf": 100},
+    {"num_leaves": 31, "min_data_in_leaf": 50},
+    {"num_leaves": 63, "min_data_in_leaf": 50},
+)
+MAX_ROUNDS = 800
+
+
+@dataclass
+class TrainingRows:
+    X: np.ndarray
+    y: np.ndarray
+    groups: list[int]
+    query_ids: list[str]  # one per group
+    skipped: int = 0  # queries without a relevant candidate
+    weights: np.ndarray | None = None
+
+    def subset(self, keep: Sequence[bool]) -> TrainingRows:
+        starts = np.cumsum([0, *self.groups])
+        rows = np.concatenate([np.arange(starts[i], starts[i + 1]) for i, k in enumerate(keep) if k] or [np.zeros(0, int)])
+        return TrainingRows(self.X[rows], self.y[rows], [g for g, k in zip(self.groups, keep, strict=True) if k],
+                            [q for q, k in zip(self.query_ids, keep, strict=True) if k], 0,
+                            None if self.weights is None else self.weights[rows])
+
+
+@dataclass
+class CVReport:
+    folds: int
+    grid: list[dict[str, Any]] = field(default_factory=list)  # params, mean ndcg@10 (candidate set), rounds
+    chosen: dict[str, Any] = field(default_factory=dict)
+
+
+def training_rows(searcher: Any, queries: Sequence[tuple[str, str]], gains: Mapping[str, Mapping[str, float]], *,
+                  depth: int = 100, vectors: Mapping[str, np.ndarray] | None = None,
+                  progress: bool = True) -> TrainingRows:
+    """Features and grades of each query's top ``depth`` candidates (``queries``: (id, text)).
+    Unjudged candidates stay in as grade 0: trained on the judged ones alone, the ranker never
+    learns to keep junk down (on the Home Depot TUNE half that scored NDCG@10 0.334 against
+    0.423 for this and 0.417 for the plain hybrid, on a fold held out of training)."""
+    from tqdm.auto import tqdm
+
+    features = searcher.features()
+    Xs, ys, groups, ids, skipped = [], [], [], [], 0
+    saved, searcher.ranker = searcher.ranker, None  # the rows are the hybrid's, before any ranker
+    try:
+        for qid, text in tqdm(queries, desc="ranker features", disable=not progress):
+            vec = None if vectors is None else vectors.get(searcher.query_text(text))
+            scored = searcher._score(text, None, None, query_vector=vec)
+            if not len(scored.rows):
+                skipped += 1
+                continue
+            idx = searcher.rerank_positions(scored, depth)
+            judged = gains.get(qid, {})
+            y = np.array([grade(judged.get(str(searcher.item_ids_[scored.rows[i]]), 0.0)) for i in idx])
+            if not (y > 0).any():
+                skipped += 1
+                continue
+            Xs.append(features.build(scored, idx))
+            ys.append(y)
+            groups.append(len(idx))
+            ids.append(qid)
+    finally:
+        searcher.ranker = saved
+    if not groups:
+        raise SearchInputError("no training query has a relevant product among its candidates; the ranker "
+                               "cannot learn from these labels")
+    return TrainingRows(np.vstack(Xs), np.concatenate(ys), groups, ids, skipped)
+
+
+def cross_validate(rows: TrainingRows, *, folds: int = 3, grid: Sequence[Mapping[str, Any]] = GRID,
+                   seed: int = 0) -> CVReport:
+    """Mean NDCG@10 over the candidate sets of held folds, per setting; the best is ``chosen``
+    (its rounds: the mean of the folds' early-stopping rounds)."""
+    import lightgbm as lgb
+
+    fold = np.array([fold_of(q, folds) for q in rows.query_ids])
+    report = CVReport(folds)
+    for params in grid:
+        scores, rounds = [], []
+        for f in range(folds):
+            train, valid = rows.subset(fold != f), rows.subset(fold == f)
+            base = SearchRanker(params=params, seed=seed)._lgb_params()
+            dtrain = lgb.Dataset(train.X, label=train.y, group=train.groups, weight=train.weights)
+            dvalid = lgb.Dataset(valid.X, label=valid.y, group=valid.groups, reference=dtrain)
+            booster = lgb.train(base, dtrain, num_boost_round=MAX_ROUNDS, valid_sets=[dvalid],
+                                callbacks=[lgb.early_stopping(50, verbose=False)])
+            scores.append(float(booster.best_score["valid_0"]["ndcg@10"]))
+            rounds.append(int(booster.best_iteration or MAX_ROUNDS))
+        report.grid.append({"params": dict(params), "ndcg@10": float(np.mean(scores)), "rounds": int(np.mean(rounds))})
+    report.chosen = max(report.grid, key=lambda r: r["ndcg@10"])
+    return report
+
+
+def fit_search_ranker(searcher: Any, queries: Sequence[tuple[str, str]], gains: Mapping[str, Mapping[str, float]], *,
+                      depth: int = 100, vectors: Mapping[str, np.ndarray] | None = None, folds: int = 3,
+                      grid: Sequence[Mapping[str, Any]] = GRID, progress: bool = True,
+                      seed: int = 0) -> tuple[SearchRanker, CVReport, TrainingRows]:
+    """Cross-validate on the training queries, then fit the chosen setting on all of them."""
+    rows = training_rows(searcher, queries, gains, depth=depth, vectors=vectors, progress=progress)
+    report = cross_validate(rows, folds=folds, grid=grid, seed=seed)
+    chosen = report.chosen
+    ranker = SearchRanker(n_estimators=max(chosen["rounds"], 20), depth=depth,
+                          params={**DEFAULT_PARAMS, **chosen["params"]}, seed=seed)
+    ranker.fit(rows.X, rows.y, rows.groups, weights=rows.weights)
+    return ranker, report, rows

@@ -1,0 +1,69 @@
+"""The learned search ranker in a workspace: `shelfwise train` fits it from the search log, the
+service loads it, and search, /explain, /compare and the assistant report its exact parts."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.app_workspace import workspace_copy
+
+
+@pytest.fixture(scope="module")
+def ranked_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    from retrieval.ranker_logs import train_workspace_ranker
+
+    ws = workspace_copy(tmp_path_factory.mktemp("ranker") / "w")
+    return ws, train_workspace_ranker(ws)
+
+
+def test_train_fits_and_saves_the_ranker_with_its_held_out_comparison(ranked_workspace) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from recsys_core.workspace import Workspace
+
+    ws, found = ranked_workspace
+    layout = Workspace(ws)
+    assert layout.search_ranker_path.is_file() and layout.search_ranker_report_path.is_file()
+    report = json.loads(layout.search_ranker_report_path.read_text())
+    assert report["train_lists"] > 0 and set(report["held"]) == {"hybrid", "hybrid+ranker"}
+    assert report["importance"] and found["ranker"] == str(layout.search_ranker_path)
+
+
+def test_search_explains_each_hit_by_the_ranker_parts_that_sum_to_its_score(ranked_workspace) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from assistant.api.app import create_app
+    from assistant.service import ShelfwiseService
+
+    ws, _ = ranked_workspace
+    svc = ShelfwiseService(ws, llm="template")
+    assert svc.searcher.ranker is not None
+    hits = svc.search("tent", k=10, explain=True)
+    assert hits
+    for h in hits:
+        assert any(k.startswith("ranker:") for k in h.contributions)
+        assert math.isclose(math.fsum(h.contributions.values()), h.score, abs_tol=1e-9)
+        assert h.trace is not None and h.trace.ranker_score is not None
+    client = TestClient(create_app(svc))
+    body = client.post("/explain", json={"item_id": hits[0].item_id, "query": "tent"}).json()
+    assert body["rank"] == 1 and any(k.startswith("ranker:") for k in body["contributions"])
+    assert math.isclose(math.fsum(body["contributions"].values()), body["score"], abs_tol=1e-9)
+    lower = next(h for h in hits if h.score < hits[0].score)
+    cmp = client.post("/compare", json={"a": hits[0].item_id, "b": lower.item_id, "query": "tent"}).json()
+    assert cmp["ahead_by_stage"]["ranker"] is True and cmp["a_above_b"] is True
+
+
+def test_the_assistant_explains_a_search_order_in_the_rankers_words(ranked_workspace) -> None:  # type: ignore[no-untyped-def]
+    from assistant.service import ShelfwiseService
+
+    ws, _ = ranked_workspace
+    svc = ShelfwiseService(ws, llm="template")
+    hits = svc.search("tent", k=10)
+    lower = next(h for h in hits if h.score < hits[0].score)
+    answer = svc.ask(f"why is {hits[0].item_id} above {lower.item_id} for tent?")
+    text = answer.answer
+    assert hits[0].item_id in text and "learned ranker" in text, text
