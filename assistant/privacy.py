@@ -70,6 +70,24 @@ class ForgetReport:
         return {k: v for k, v in self.to_dict().items() if k not in ("user", "audit_path")}
 
 
+def _refit_search_ranker(root: Path, retrain: bool) -> str:
+    """The learned search ranker was fitted on the search log, the user's clicks included: refit
+    it without them (or remove it when what is left cannot train one)."""
+    if not retrain:
+        return "search ranker NOT refitted: it still holds the user's clicks until `shelfwise train` runs"
+    from retrieval.errors import SearchInputError
+    from retrieval.ranker_logs import train_workspace_ranker
+
+    try:
+        train_workspace_ranker(root)
+    except SearchInputError as exc:
+        from recsys_core.workspace import Workspace
+
+        Workspace(root).search_ranker_path.unlink(missing_ok=True)
+        return f"search ranker removed: refitting it without the user was not possible ({exc})"
+    return "search ranker refitted on the search log without the user's clicks"
+
+
 def _store_version(root: Path) -> str | None:
     from recsys_core.data.store import current_version_id
 
@@ -189,6 +207,8 @@ def forget_user(
                     "recommender NOT retrained: it still holds the user's influence until "
                     "`shelfwise train` runs"
                 )
+        if ws.search_ranker_path.is_file() and erased.events:
+            report.notes.append(_refit_search_ranker(root, retrain))
         report.removed["older_model_versions"] = workflow.drop_old_models_of(root, user_id)
         report.notes.append(
             "Chroma collections hold products, knowledge-base chunks and trend notes only; no "

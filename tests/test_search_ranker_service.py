@@ -67,3 +67,21 @@ def test_the_assistant_explains_a_search_order_in_the_rankers_words(ranked_works
     answer = svc.ask(f"why is {hits[0].item_id} above {lower.item_id} for tent?")
     text = answer.answer
     assert hits[0].item_id in text and "learned ranker" in text, text
+
+
+def test_forgetting_a_searcher_refits_the_ranker_without_their_clicks(tmp_path: Path) -> None:
+    from assistant.privacy import forget_user
+    from recsys_core.data.store import load_store
+    from recsys_core.workspace import Workspace
+    from retrieval.ranker_logs import train_workspace_ranker
+
+    ws = workspace_copy(tmp_path / "w")
+    train_workspace_ranker(ws)
+    path = Workspace(ws).search_ranker_path
+    before = path.read_text()
+    ev = load_store(ws).events
+    searcher = ev.loc[(ev["surface"] == "search") & (ev["type"] == "click") & ev["user_id"].notna(), "user_id"]
+    user = str(searcher.value_counts().index[0])  # the user with the most search clicks
+    report = forget_user(ws, user)
+    assert any("search ranker refitted" in n for n in report.notes), report.notes
+    assert path.is_file() and path.read_text() != before
