@@ -89,3 +89,23 @@ def app_page(url: str) -> Iterator[Any]:
             yield pg
         finally:
             browser.close()
+
+
+@contextmanager
+def serving_copy(tmp_path_factory: Any, name: str) -> Iterator[tuple[str, Path]]:
+    """(url, workspace): ``shelfwise serve`` over a private copy of the small demo workspace;
+    skips when Debian's chromium is not installed."""
+    import pytest
+
+    from tests.app_workspace import workspace_copy
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    workspace = workspace_copy(tmp_path_factory.mktemp(name) / "workspace")
+    with serving(workspace, f"{name}-serve.log") as url:
+        yield url, workspace
+
+
+def box(page: Any, elem_id: str) -> Any:
+    """The text box or input inside the Gradio component ``elem_id``."""
+    return page.locator(f"#{elem_id} textarea, #{elem_id} input").first

@@ -19,8 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.app_workspace import workspace_copy
-from tests.browser import CHROMIUM, REPO, app_page, serving
+from tests.browser import REPO, app_page, box, serving_copy
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -31,11 +30,8 @@ NAME = "spring-boost"
 @pytest.fixture(scope="module")
 def exp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """(url, workspace): ``shelfwise serve`` over a copy of the demo workspace, no experiment yet."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    workspace = workspace_copy(tmp_path_factory.mktemp("experiments") / "workspace")
-    with serving(workspace, "experiments-serve.log") as url:
-        yield url, workspace
+    with serving_copy(tmp_path_factory, "experiments") as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +48,6 @@ def _api(url: str, method: str, path: str, body: Any = None) -> Any:
     with urllib.request.urlopen(req, timeout=120) as r:
         return json.loads(r.read())
 
-
-def _box(page: Any, elem_id: str) -> Any:
-    return page.locator(f"#{elem_id} textarea, #{elem_id} input").first
 
 
 def _boost_rule(workspace: Path) -> dict[str, str]:
@@ -114,18 +107,18 @@ def test_bad_input_is_named_and_creates_nothing(exp_server: tuple[str, Path], ex
     _type_rule(page, _boost_rule(workspace))
     status = page.locator("#exp-status")
 
-    _box(page, "exp-name").fill("")
+    box(page, "exp-name").fill("")
     _start_and_expect(page, "Not started. name: '' is not a usable experiment name")
 
-    _box(page, "exp-name").fill("too-much")
-    _box(page, "exp-traffic").fill("150")
+    box(page, "exp-name").fill("too-much")
+    box(page, "exp-traffic").fill("150")
     _start_and_expect(page, "Not started. traffic: 150")
     expect(status).to_contain_text("give a percentage above 0 and at most 100")
     assert "internal error" not in status.inner_text()
     assert not (folder / "too-much.json").exists() and not list(folder.glob("*.json"))
     _shot(page, "experiment-traffic-error.png")
 
-    _box(page, "exp-traffic").fill("0")
+    box(page, "exp-traffic").fill("0")
     _start_and_expect(page, "Not started. traffic: 0")
     assert not list(folder.glob("*.json"))
 
@@ -141,8 +134,8 @@ def test_an_experiment_is_started_served_refused_twice_and_stopped(exp_server: t
         _type_rule(page, _boost_rule(workspace))
 
     # start: the status gives the name, the method, the plan in sessions and days, the decision
-    _box(page, "exp-name").fill(NAME)
-    _box(page, "exp-traffic").fill("100")
+    box(page, "exp-name").fill(NAME)
+    box(page, "exp-traffic").fill("100")
     page.locator("#exp-method").get_by_text("interleaving", exact=True).click()
     _start_and_expect(page, f"Experiment {NAME} · interleaving · running")
     text = status.inner_text()
@@ -167,14 +160,14 @@ def test_an_experiment_is_started_served_refused_twice_and_stopped(exp_server: t
     expect(status).to_contain_text("Lists served: 1")
 
     # a second experiment on the same surfaces is refused with the reason; no record is written
-    _box(page, "exp-name").fill("second-try")
+    box(page, "exp-name").fill("second-try")
     _start_and_expect(page, f"Not started. experiment '{NAME}' is running on the same surfaces")
     assert "internal error" not in status.inner_text()
     assert not (folder / "second-try.json").exists()
     _shot(page, "experiment-conflict.png")
 
     # stop: the record stays, the table says stopped, /recommend serves the live rules again
-    _box(page, "exp-name").fill(NAME)
+    box(page, "exp-name").fill(NAME)
     page.locator("#exp-stop").click()
     expect(status).to_contain_text(f"Stopped experiment {NAME}")
     expect(status).to_contain_text("Decision: stopped early")
@@ -189,7 +182,7 @@ def test_an_experiment_is_started_served_refused_twice_and_stopped(exp_server: t
     expect(status).to_contain_text(f"Not stopped. experiment '{NAME}' was stopped already")
 
     # a row of the table shows its experiment and puts its name in the form
-    _box(page, "exp-name").fill("")
+    box(page, "exp-name").fill("")
     table.locator('[data-testid="cell-0-0"]').click()
-    expect(_box(page, "exp-name")).to_have_value(NAME)
+    expect(box(page, "exp-name")).to_have_value(NAME)
     expect(status).to_contain_text(f"Experiment {NAME} · interleaving · stopped")

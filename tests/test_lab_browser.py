@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.app_workspace import workspace_copy
-from tests.browser import CHROMIUM, REPO, app_page, serving
+from tests.browser import REPO, app_page, box, serving_copy
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -27,11 +26,8 @@ LEARNER = "ann"
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """(url, workspace): ``shelfwise serve`` over a copy of the demo workspace with no lab library yet."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    workspace = workspace_copy(tmp_path_factory.mktemp("lab") / "workspace")
-    with serving(workspace, "lab-serve.log") as url:
-        yield url, workspace
+    with serving_copy(tmp_path_factory, "lab") as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +35,6 @@ def lab_page(lab_server: tuple[str, Path]) -> Iterator[Any]:
     with app_page(lab_server[0]) as pg:
         yield pg
 
-
-def _box(page: Any, elem_id: str) -> Any:
-    return page.locator(f"#{elem_id} textarea, #{elem_id} input").first
 
 
 def _press_play_and_expect(page: Any, elem_id: str, words: str, learner_file: Path) -> None:
@@ -92,28 +85,28 @@ def test_a_scenario_is_played_end_to_end(lab_server: tuple[str, Path], lab_page:
     page.screenshot(path=str(SCREENSHOTS / "lab-brief.png"), full_page=True)
 
     # every bad field gets its message beside it, and nothing is written
-    _box(page, "lab-learner").fill(LEARNER)
-    _box(page, "lab-predict").fill("abc")
-    _box(page, "lab-low").fill("-50")
-    _box(page, "lab-high").fill("50")
+    box(page, "lab-learner").fill(LEARNER)
+    box(page, "lab-predict").fill("abc")
+    box(page, "lab-low").fill("-50")
+    box(page, "lab-high").fill("50")
     _press_play_and_expect(page, "lab-action-msg", "choose one of the actions", learner_file)
     chosen = scenario["actions"][0]
     page.locator("#lab-action").get_by_text(f"{chosen['id']}: {chosen['label']}").click()
     _press_play_and_expect(page, "lab-predict-msg", "'abc' is not a number", learner_file)
     expect(page.locator("#lab-action-msg")).to_be_hidden()
     page.screenshot(path=str(SCREENSHOTS / "lab-typo.png"), full_page=True)
-    _box(page, "lab-learner").fill("ann/../root")
+    box(page, "lab-learner").fill("ann/../root")
     _press_play_and_expect(page, "lab-learner-msg", "is not a usable name", learner_file)
-    _box(page, "lab-learner").fill(LEARNER)
-    _box(page, "lab-predict").fill("1")
-    _box(page, "lab-low").fill("5")
-    _box(page, "lab-high").fill("-5")
+    box(page, "lab-learner").fill(LEARNER)
+    box(page, "lab-predict").fill("1")
+    box(page, "lab-low").fill("5")
+    box(page, "lab-high").fill("-5")
     _press_play_and_expect(page, "lab-high-msg", "is above the high", learner_file)
 
     # a valid play: the debrief gives the replayed outcome (the one saved) and the interval check
-    _box(page, "lab-predict").fill("-0.5")
-    _box(page, "lab-low").fill("-2%")
-    _box(page, "lab-high").fill("1")
+    box(page, "lab-predict").fill("-0.5")
+    box(page, "lab-low").fill("-2%")
+    box(page, "lab-high").fill("1")
     page.locator("#lab-play").click()
     debrief = page.locator("#lab-debrief")
     expect(debrief).to_contain_text("Replayed on")
@@ -151,7 +144,7 @@ def test_a_scenario_is_played_end_to_end(lab_server: tuple[str, Path], lab_page:
     page.screenshot(path=str(SCREENSHOTS / "lab-progress.png"), full_page=True)
 
     # a rejected second play clears the earlier debrief (it would read as this play's) and keeps progress
-    _box(page, "lab-predict").fill("lots")
+    box(page, "lab-predict").fill("lots")
     page.locator("#lab-play").click()
     expect(page.locator("#lab-predict-msg")).to_contain_text("not a number")
     expect(debrief).not_to_contain_text("Replayed on")
@@ -163,7 +156,7 @@ def test_a_scenario_is_played_end_to_end(lab_server: tuple[str, Path], lab_page:
     products = pd.read_csv(workspace / "demo-input" / "products.csv")
     category = str(products["category"].value_counts().index[0])
     brand = str(products[products["category"] == category]["brand"].value_counts().index[0])
-    _box(page, "lab-hypothesis").fill(f"boosting {brand} in {category} raises margin")
+    box(page, "lab-hypothesis").fill(f"boosting {brand} in {category} raises margin")
     page.locator("#lab-test").click()
     verdict = page.locator("#lab-verdict")
     expect(verdict).to_contain_text(f"Hypothesis: boosting {brand} in {category}", timeout=120_000)
@@ -173,6 +166,6 @@ def test_a_scenario_is_played_end_to_end(lab_server: tuple[str, Path], lab_page:
     page.screenshot(path=str(SCREENSHOTS / "lab-hypothesis.png"), full_page=False)
 
     # an unknown learner's progress is a message, not an error
-    _box(page, "lab-learner").fill("nobody")
+    box(page, "lab-learner").fill("nobody")
     page.locator("#lab-show-progress").click()
     expect(progress).to_contain_text("no plays yet")
