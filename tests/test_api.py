@@ -10,14 +10,16 @@ from fastapi.testclient import TestClient
 
 from assistant.api import Limits, ServeConfigError, create_app, is_loopback, required_token
 from assistant.service import ShelfwiseService
-from tests.app_workspace import demo_workspace
+from tests.app_workspace import workspace_copy
 
 TOKEN = "test-token-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
-def service() -> ShelfwiseService:
-    svc = ShelfwiseService(demo_workspace(), llm="template")
+def service(tmp_path_factory: pytest.TempPathFactory) -> ShelfwiseService:
+    # a private copy: these tests save rules and post events, which must not leak into the
+    # shared demo workspace that later modules copy
+    svc = ShelfwiseService(workspace_copy(tmp_path_factory.mktemp("api") / "w"), llm="template")
     svc.load(progress=False)
     return svc
 

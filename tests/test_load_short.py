@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -111,10 +112,10 @@ def test_local_model_waits_its_turn_then_reports_busy(tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_short_load_run_against_the_real_server() -> None:
-    from tests.app_workspace import demo_workspace
+def test_short_load_run_against_the_real_server(tmp_path: Path) -> None:
+    from tests.app_workspace import workspace_copy
 
-    workspace = demo_workspace()
+    workspace = workspace_copy(tmp_path / "w")  # the load posts events and logs searches
     workload = Workload.from_workspace(workspace, seed=0)
     with ServerProcess(workspace, llm="template") as server:
         run_load(server.url, workload, clients=5, duration=2.0, max_requests=500, seed=0)  # warm-up

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.app_workspace import demo_workspace
-from tests.browser import ARTIFACTS, CHROMIUM, app_page, serving
+from tests.browser import ARTIFACTS, app_page, serving_copy
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -26,10 +26,9 @@ def _active_user() -> str:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    with serving(demo_workspace(), "serve.log") as url:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    # a private copy: these tests save rules through the API and the UI
+    with serving_copy(tmp_path_factory, "ui") as (url, _):
         yield url
 
 
