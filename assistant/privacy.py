@@ -70,6 +70,34 @@ class ForgetReport:
         return {k: v for k, v in self.to_dict().items() if k not in ("user", "audit_path")}
 
 
+def _refit_search_encoder(root: Path, retrain: bool) -> str | None:
+    """The adapted search encoder was fine-tuned on the search log's clicks: refit it without the
+    user's (or remove it when that is not possible or no longer helps), and re-embed the products."""
+    from recsys_core.workspace import Workspace
+
+    folder = Workspace(root).search_encoder_dir
+    if not folder.exists():
+        return None
+    if not retrain:
+        return "adapted search encoder NOT refitted: it still learned from the user's clicks until `shelfwise train` runs"
+    import shutil
+
+    from retrieval.encoder_tuning import train_workspace_encoder
+    from retrieval.errors import SearchInputError
+    from retrieval.indexing import build_index, index_dir
+
+    shutil.rmtree(folder)  # the old one learned from the user: never kept
+    try:
+        found = train_workspace_encoder(root, show_progress=False)
+        note = ("adapted search encoder refitted without the user's clicks" if found["kept"] else
+                "adapted search encoder removed: refitted without the user it no longer beat the generic model")
+    except SearchInputError as exc:
+        note = f"adapted search encoder removed: refitting it without the user was not possible ({exc})"
+    if (index_dir(root) / "manifest.json").is_file():
+        build_index(root, kinds=("products",), show_progress=False)
+    return note
+
+
 def _refit_search_ranker(root: Path, retrain: bool) -> str:
     """The learned search ranker was fitted on the search log, the user's clicks included: refit
     it without them (or remove it when what is left cannot train one)."""
@@ -207,6 +235,10 @@ def forget_user(
                     "recommender NOT retrained: it still holds the user's influence until "
                     "`shelfwise train` runs"
                 )
+        if erased.events:
+            encoder_note = _refit_search_encoder(root, retrain)
+            if encoder_note:
+                report.notes.append(encoder_note)
         if ws.search_ranker_path.is_file() and erased.events:
             report.notes.append(_refit_search_ranker(root, retrain))
         report.removed["older_model_versions"] = workflow.drop_old_models_of(root, user_id)

@@ -52,6 +52,7 @@ REFERENCE = {  # measured on this machine by the issue author (plain bm25s / Min
     "dense": {"ndcg@10": 0.277, "mrr@10": 0.330},
     "rrf": {"ndcg@10": 0.327, "mrr@10": 0.365},
 }
+DEFAULT_ENCODER = "minilm-int8"  # the search_encoder setting's default
 TARGETS = {"ndcg@10": 0.345, "mrr@10": 0.38, "recall@100": 0.78, "p50_ms": 25.0, "hnsw_recall@10": 0.98}
 
 
@@ -64,40 +65,41 @@ def split(query_ids: list[str]) -> tuple[list[str], list[str]]:
 
 
 class Runner:
-    """Fits searchers on the catalogue and ranks queries with batch-embedded query vectors."""
+    """Fits searchers on the catalogue and ranks queries with the query vectors live search computes."""
 
     def __init__(self, search_set: SearchSet):
         self.set = search_set
         self.query_text = dict(zip(search_set.queries["query_id"], search_set.queries["query"], strict=True))
-        self._vectors: dict[str, np.ndarray] = {}
-        self._embeddings: np.ndarray | None = None
+        self._vectors: dict[str | None, dict[str, np.ndarray]] = {}
+        self._embeddings: dict[str | None, np.ndarray] = {}
 
-    def embeddings(self) -> tuple[np.ndarray, float]:
+    def embeddings(self, encoder: str | None = None) -> tuple[np.ndarray, float]:
         from retrieval.embedding import embed_texts
         from retrieval.search import document_text
 
         start = time.perf_counter()
-        if self._embeddings is None:
-            self._embeddings = embed_texts(document_text(self.set.products), desc="embedding products")
-        return self._embeddings, time.perf_counter() - start
+        if encoder not in self._embeddings:
+            self._embeddings[encoder] = embed_texts(document_text(self.set.products), desc=f"embedding products ({encoder})",
+                                                    encoder=encoder)
+        return self._embeddings[encoder], time.perf_counter() - start
 
     def fit(self, ann: object = None, **params: object):  # noqa: ANN201 - HybridSearcher
         from retrieval.search import HybridSearcher
 
-        emb, embed_s = self.embeddings()
+        emb, embed_s = self.embeddings(params.get("encoder"))  # type: ignore[arg-type]
         start = time.perf_counter()
         searcher = HybridSearcher(**params).fit(self.set.products, embeddings=emb, ann=ann)  # type: ignore[arg-type]
         return searcher, embed_s + time.perf_counter() - start
 
     def vectors(self, searcher, qids: list[str]) -> dict[str, np.ndarray]:  # noqa: ANN001
-        from retrieval.embedding import embed_texts
+        from retrieval.embedding import embed_queries
 
+        known = self._vectors.setdefault(searcher.encoder, {})
         texts = {searcher.query_text(self.query_text[q]) for q in qids}
-        missing = sorted(t for t in texts if t not in self._vectors)
+        missing = sorted(t for t in texts if t not in known)
         if missing:
-            for t, v in zip(missing, embed_texts(missing, desc="embedding queries"), strict=True):
-                self._vectors[t] = v
-        return self._vectors
+            known.update(zip(missing, embed_queries(missing, searcher.encoder, show_progress=True), strict=True))
+        return known
 
     def rank(self, searcher, qids: list[str]) -> dict[str, list[str]]:  # noqa: ANN001
         vecs = self.vectors(searcher, qids) if searcher.mode != "bm25" else {}
@@ -111,6 +113,16 @@ class Runner:
     def metrics(self, rankings: dict[str, list[str]], qids: list[str]) -> dict[str, float]:
         means, _ = score_rankings(rankings={q: rankings[q] for q in qids}, gains=self.set.gains)
         return means
+
+
+def throughput(texts: list[str], encoder: str, tmp: Path) -> float:
+    """Titles per second embedding ``texts`` cold (an empty cache), two torch/ORT threads."""
+    from retrieval.embedding import embed_texts
+
+    embed_texts(texts[:64], cache_dir=tmp / "warm-up", show_progress=False, encoder=encoder)  # model load, export
+    start = time.perf_counter()
+    embed_texts(texts, cache_dir=tmp / encoder.replace("/", "_"), show_progress=False, encoder=encoder)
+    return len(texts) / (time.perf_counter() - start)
 
 
 GRID: list[dict[str, object]] = (
@@ -154,93 +166,156 @@ def hnsw_recall(collection, embeddings: np.ndarray, ids: list[str], queries: np.
             "n_queries": len(queries), **collection_hnsw(collection)}
 
 
+def adapted_encoder(runner: Runner, tune_ids: list[str], seconds: float) -> tuple[str, dict[str, object]]:
+    """The MiniLM fine-tuned on the TUNE half's (query, relevant title) pairs, saved under the cache
+    root (reused when the same pairs trained it before); its spec at int8 and the training report."""
+    from dataclasses import asdict
+
+    from recsys_core.workspace import settings
+    from retrieval.encoder_tuning import fine_tune_encoder, pairs_from_labels
+    from retrieval.search import document_text
+
+    titles = dict(zip(runner.set.products["item_id"].astype(str), document_text(runner.set.products), strict=True))
+    pairs = pairs_from_labels({q: runner.query_text[q] for q in tune_ids}, runner.set.gains, titles)
+    digest = hashlib.sha256(json.dumps([[p.query, p.positive, p.negative] for p in pairs]).encode()).hexdigest()[:12]
+    folder = settings.cache_root() / "benchmarks" / f"homedepot-adapted-{digest}"
+    report: dict[str, object] = {"pairs": len(pairs), "folder": str(folder)}
+    if (folder / "model.safetensors").is_file():
+        report["reused"] = True
+    else:
+        report.update(asdict(fine_tune_encoder(pairs, folder, max_seconds=seconds)))
+    return f"{folder}#int8", report
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tune", action="store_true", help="rerun the tuning grid on the TUNE half")
     ap.add_argument("--latency-queries", type=int, default=300)
     ap.add_argument("--hnsw-queries", type=int, default=500)
+    ap.add_argument("--throughput-titles", type=int, default=3000, help="titles embedded cold per encoder")
+    ap.add_argument("--adapt-seconds", type=float, default=900.0, help="time budget of the encoder fine-tune")
     add_workspace_option(ap)
     args = ap.parse_args()
     if not DATA.is_dir():
         print(f"Home Depot data not found at {DATA}", file=sys.stderr)
         return 1
+    import tempfile
+
     import torch
+
+    from retrieval.chroma_store import ann_search, cached_products_collection
+    from retrieval.search import document_text
 
     torch.set_num_threads(2)  # batch embedding; live queries drop to one thread
     search_set = load_search_set(DATA / "products.csv", DATA / "dev_queries.csv", DATA / "dev_labels.csv")
     all_ids = search_set.queries["query_id"].tolist()
     tune_ids, held_ids = split(all_ids)
     runner = Runner(search_set)
-    emb, embed_s = runner.embeddings()
     item_ids = search_set.products["item_id"].tolist()
-    from retrieval.chroma_store import ann_search, cached_products_collection
-
-    collection, chroma_s, reused = cached_products_collection(emb, item_ids)
-    ann = ann_search(collection)
+    titles = document_text(search_set.products)
     result: dict[str, object] = {
         "dataset": str(DATA), "products": len(search_set.products), "queries": len(all_ids),
-        "tune_queries": len(tune_ids), "held_queries": len(held_ids),
-        "product_embedding_seconds_this_run": embed_s,
-        "chroma_build_seconds": chroma_s, "chroma_reused": reused, "reference": REFERENCE, "targets": TARGETS,
+        "tune_queries": len(tune_ids), "held_queries": len(held_ids), "reference": REFERENCE, "targets": TARGETS,
+        "default_encoder": DEFAULT_ENCODER,
     }
+    # ---- embedding speed: cold caches, the same random titles for each encoder -------------------
+    rng = np.random.default_rng(0)
+    sample = [titles[i] for i in rng.choice(len(titles), size=min(args.throughput_titles, len(titles)), replace=False)]
+    with tempfile.TemporaryDirectory() as tmp:
+        speed = {enc: throughput(sample, enc, Path(tmp)) for enc in ("minilm", DEFAULT_ENCODER)}
+        # the default's whole catalogue, cold then warm (what `shelfwise index` pays on a new shop / a rerun)
+        from retrieval.embedding import embed_texts
+
+        start = time.perf_counter()
+        runner._embeddings[DEFAULT_ENCODER] = embed_texts(titles, cache_dir=Path(tmp) / "cold", encoder=DEFAULT_ENCODER,
+                                                          desc="embedding products cold")
+        cold_s = time.perf_counter() - start
+        start = time.perf_counter()
+        embed_texts(titles, cache_dir=Path(tmp) / "cold", encoder=DEFAULT_ENCODER, show_progress=False)
+        warm_s = time.perf_counter() - start
+    result["embedding"] = {"titles_per_s": speed, "sample_titles": len(sample),
+                           "catalogue_cold_s": cold_s, "catalogue_warm_s": warm_s}
+    emb, _ = runner.embeddings(DEFAULT_ENCODER)
+    collection, chroma_s, reused = cached_products_collection(emb, item_ids)
+    ann = ann_search(collection)
+    result.update(chroma_build_seconds=chroma_s, chroma_reused=reused)
     if args.tune:
         result["tuning"] = tune(runner, tune_ids, ann)
-    systems = {
-        "bm25": {"mode": "bm25"},
-        "dense": {"mode": "dense"},
-        "hybrid-rrf": {"mode": "hybrid", "fusion": "rrf", "dense_weight": 0.5, "rrf_k": 60},
-        "hybrid (default)": {},
-    }
+    adapted, result["adapted_encoder"] = adapted_encoder(runner, tune_ids, args.adapt_seconds)
+    # (name, params, trained on TUNE?) -- the default encoder's rows use Chroma's HNSW as the app does,
+    # the others exact dense search over their own vectors
+    systems: list[tuple[str, dict[str, object], bool]] = [
+        ("bm25", {"mode": "bm25"}, False),
+        ("dense fp32", {"mode": "dense", "encoder": "minilm"}, False),
+        ("dense int8", {"mode": "dense", "encoder": DEFAULT_ENCODER}, False),
+        ("dense adapted", {"mode": "dense", "encoder": adapted}, True),
+        ("hybrid fp32", {"encoder": "minilm"}, False),
+        ("hybrid int8", {"encoder": DEFAULT_ENCODER}, False),
+        ("hybrid adapted", {"encoder": adapted}, True),
+    ]
     rows = []
     searchers = {}
-    for name, params in systems.items():
-        searcher, build_s = runner.fit(ann=ann if params.get("mode") != "bm25" else None, **params)
+    for name, params, trained in systems:
+        use_ann = ann if params.get("encoder") == DEFAULT_ENCODER else None
+        searcher, build_s = runner.fit(ann=use_ann, **params)
         searchers[name] = searcher
-        rankings = runner.rank(searcher, all_ids)
-        row = {"system": name, "params": params, "build_s": build_s,
-               "all": runner.metrics(rankings, all_ids), "tune": runner.metrics(rankings, tune_ids),
-               "held": runner.metrics(rankings, held_ids)}
-        rows.append(row)
+        rankings = runner.rank(searcher, held_ids if trained else all_ids)
+        rows.append({"system": name, "params": params, "build_s": build_s,
+                     "all": None if trained else runner.metrics(rankings, all_ids),
+                     "tune": None if trained else runner.metrics(rankings, tune_ids),
+                     "held": runner.metrics(rankings, held_ids)})
     # the learned ranker: fitted on the TUNE half (settings by 3-fold CV inside it), scored on HELD
     from retrieval.ranker_training import fit_search_ranker
 
-    start = time.perf_counter()
-    ranked = runner.fit(ann=ann)[0]
-    vecs = runner.vectors(ranked, all_ids)
-    ranked.ranker, cv, train_rows = fit_search_ranker(ranked, [(q, runner.query_text[q]) for q in tune_ids],
-                                                      search_set.gains, vectors=vecs)
-    searchers["hybrid + ranker"] = ranked
-    held_rankings = runner.rank(ranked, held_ids)
-    rows.append({"system": "hybrid + ranker", "params": {"ranker": "LambdaMART, trained on the TUNE half"},
-                 "build_s": time.perf_counter() - start, "all": None, "tune": None,
-                 "held": runner.metrics(held_rankings, held_ids),
-                 "ranker_cv": {"grid": cv.grid, "chosen": cv.chosen, "training_rows": int(train_rows.X.shape[0]),
-                               "training_queries": len(train_rows.groups), "skipped_queries": train_rows.skipped},
-                 "ranker_importance": ranked.ranker.importance()})
+    for name, encoder in (("hybrid + ranker", DEFAULT_ENCODER), ("adapted + ranker", adapted)):
+        start = time.perf_counter()
+        ranked = runner.fit(ann=ann if encoder == DEFAULT_ENCODER else None, encoder=encoder)[0]
+        vecs = runner.vectors(ranked, all_ids)
+        ranked.ranker, cv, train_rows = fit_search_ranker(ranked, [(q, runner.query_text[q]) for q in tune_ids],
+                                                          search_set.gains, vectors=vecs)
+        searchers[name] = ranked
+        held_rankings = runner.rank(ranked, held_ids)
+        rows.append({"system": name, "params": {"ranker": "LambdaMART, trained on the TUNE half", "encoder": encoder},
+                     "build_s": time.perf_counter() - start, "all": None, "tune": None,
+                     "held": runner.metrics(held_rankings, held_ids),
+                     "ranker_cv": {"grid": cv.grid, "chosen": cv.chosen, "training_rows": int(train_rows.X.shape[0]),
+                                   "training_queries": len(train_rows.groups), "skipped_queries": train_rows.skipped},
+                     "ranker_importance": ranked.ranker.importance()})
     texts = [runner.query_text[q] for q in all_ids]
     for row in rows:  # latency last: live encoding switches torch to one thread
         lat = measure_latency(searchers[str(row["system"])], texts, n=args.latency_queries)
         row["latency_p50_ms"] = float(np.percentile(lat, 50))
         row["latency_p95_ms"] = float(np.percentile(lat, 95))
     result["systems"] = rows
-    rng = np.random.default_rng(0)
-    sample = rng.choice(len(all_ids), size=min(args.hnsw_queries, len(all_ids)), replace=False)
-    qvecs = runner.vectors(searchers["dense"], [all_ids[i] for i in sample])
-    queries = np.stack([qvecs[searchers["dense"].query_text(texts[i])] for i in sample])
+    pick = rng.choice(len(all_ids), size=min(args.hnsw_queries, len(all_ids)), replace=False)
+    dense = searchers["dense int8"]
+    qvecs = runner.vectors(dense, [all_ids[i] for i in pick])
+    queries = np.stack([qvecs[dense.query_text(texts[i])] for i in pick])
     result["hnsw"] = hnsw_recall(collection, emb, item_ids, queries)
 
     print(f"\nHome Depot dev: {len(search_set.products):,} products, {len(all_ids):,} queries "
-          f"(tune {len(tune_ids):,} / held {len(held_ids):,})")
-    head = f"{'system':<17} {'NDCG@10':>8} {'MRR@10':>7} {'R@100':>7} | {'held NDCG':>9} {'held MRR':>8} | {'build s':>7} {'p50 ms':>6} {'p95 ms':>6}"
+          f"(tune {len(tune_ids):,} / held {len(held_ids):,}); default encoder {DEFAULT_ENCODER}")
+    head = (f"{'system':<17} {'NDCG@10':>8} {'MRR@10':>7} {'R@100':>7} | {'held NDCG':>9} {'held MRR':>8} "
+            f"{'held R@100':>10} | {'build s':>7} {'p50 ms':>6} {'p95 ms':>6}")
     print(head)
     print("-" * len(head))
     for r in rows:
         a, h = r["all"], r["held"]  # type: ignore[index]
         whole = (f"{a['ndcg@10']:>8.4f} {a['mrr@10']:>7.4f} {a['recall@100']:>7.4f}" if a
                  else f"{'(trained on tune)':>24}")
-        print(f"{r['system']:<17} {whole} | "
-              f"{h['ndcg@10']:>9.4f} {h['mrr@10']:>8.4f} | {r['build_s']:>7.1f} {r['latency_p50_ms']:>6.1f} {r['latency_p95_ms']:>6.1f}")
-    print(f"held Recall@100 with the ranker: {rows[-1]['held']['recall@100']:.4f} (it re-orders the top 100)")
+        print(f"{r['system']:<17} {whole} | {h['ndcg@10']:>9.4f} {h['mrr@10']:>8.4f} {h['recall@100']:>10.4f} | "
+              f"{r['build_s']:>7.1f} {r['latency_p50_ms']:>6.1f} {r['latency_p95_ms']:>6.1f}")
+    for r in rows:
+        if "ranker_cv" in r:
+            best = max(r["ranker_cv"]["grid"], key=lambda g: g["ndcg@10"])  # type: ignore[index]
+            print(f"{r['system']}: 3-fold CV on tune NDCG@10 {best['ndcg@10']:.4f} (chosen {r['ranker_cv']['chosen']['params']})")  # type: ignore[index]
+    e = result["embedding"]
+    print(f"embedding, cold, {e['sample_titles']:,} titles: " + ", ".join(  # type: ignore[index]
+        f"{k} {v:.0f} titles/s" for k, v in e["titles_per_s"].items()))  # type: ignore[index]
+    print(f"whole catalogue with {DEFAULT_ENCODER}: cold {e['catalogue_cold_s']:.1f} s, warm {e['catalogue_warm_s']:.1f} s")  # type: ignore[index]
+    ad = result["adapted_encoder"]
+    print(f"adapted encoder: {ad['pairs']} (query, relevant title) pairs from the tune half"  # type: ignore[index]
+          + (", reused" if ad.get("reused") else f", {ad['steps']} steps in {ad['seconds']:.0f} s"))  # type: ignore[union-attr,index]
     hn = result["hnsw"]
     print(f"HNSW recall@10 vs exact: {hn['recall@10']:.4f} over {hn['n_queries']} queries "  # type: ignore[index]
           f"(query p50 {hn['query_p50_ms']:.1f} ms; build {chroma_s:.1f} s{', reused' if reused else ''})")  # type: ignore[index]

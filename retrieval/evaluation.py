@@ -189,11 +189,11 @@ def run_search_eval(
     or query text found in both sets is an error (:func:`check_disjoint`).
 
     ``dense_index="hnsw"`` takes dense candidates from a Chroma HNSW collection (cached between
-    runs, as the product index does), ``"exact"`` from one matrix product. Quality uses query vectors embedded in one cached batch (same model, same text); latency
+    runs, as the product index does), ``"exact"`` from one matrix product. Quality uses the query vectors live search computes (:func:`embed_queries`); latency
     is timed separately on ``latency_queries`` queries spread over the set, each encoded on
     its own on one thread, as a live search would.
     """
-    from retrieval.embedding import embed_texts
+    from retrieval.embedding import embed_queries, embed_texts
     from retrieval.search import HybridSearcher
 
     if dense_index not in ("hnsw", "exact"):
@@ -206,7 +206,8 @@ def run_search_eval(
         from retrieval.search import document_text
 
         embeddings = embed_texts(
-            document_text(search_set.products), show_progress=show_progress, desc="embedding products"
+            document_text(search_set.products), show_progress=show_progress, desc="embedding products",
+            encoder=searcher.encoder,
         )
         if dense_index == "hnsw":
             from retrieval.chroma_store import ann_search, cached_products_collection
@@ -223,7 +224,7 @@ def run_search_eval(
     vectors: dict[str, np.ndarray] = {}
     if mode != "bm25":
         enc_texts = sorted({searcher.query_text(t) for t in texts})
-        enc = embed_texts(enc_texts, show_progress=show_progress, desc="embedding queries")
+        enc = embed_queries(enc_texts, searcher.encoder, show_progress=show_progress)
         vectors = dict(zip(enc_texts, enc, strict=True))
 
     if train_set is not None:
@@ -232,8 +233,8 @@ def run_search_eval(
         check_disjoint(train_set, search_set)
         train_texts = sorted({searcher.query_text(t) for t in train_set.queries["query"]} - set(vectors))
         if mode != "bm25" and train_texts:
-            vectors.update(zip(train_texts, embed_texts(train_texts, show_progress=show_progress,
-                                                        desc="embedding training queries"), strict=True))
+            vectors.update(zip(train_texts, embed_queries(train_texts, searcher.encoder, show_progress=show_progress),
+                               strict=True))
         pairs = list(zip(train_set.queries["query_id"], train_set.queries["query"], strict=True))
         searcher.ranker, cv, _ = fit_search_ranker(searcher, pairs, train_set.gains, vectors=vectors or None,
                                                    progress=show_progress)

@@ -43,8 +43,35 @@ KINDS: tuple[str, ...] = ("products", "kb", "trends")
 Embedder = Callable[[Sequence[str], Path], Any]
 
 
-def default_embedder(texts: Sequence[str], cache_dir: Path) -> Any:
-    return embed_texts(texts, cache_dir=cache_dir, show_progress=False)
+def default_embedder(texts: Sequence[str], cache_dir: Path, encoder: str | None = None) -> Any:
+    return embed_texts(texts, cache_dir=cache_dir, show_progress=False, encoder=encoder)
+
+
+SEARCH_ENCODERS = ("minilm-int8", "minilm")
+ADAPTED_ENCODER = "models/search-encoder"  # relative to the workspace
+
+
+def search_encoder_spec(workspace: str | Path) -> str:
+    """The encoder a new product index is embedded with (and its queries encoded with): the
+    workspace's adapted encoder when ``shelfwise train`` made one, else the ``search_encoder``
+    setting; int8 unless that setting says ``minilm``. Paths are relative to the workspace."""
+    from recsys_core.workspace.settings import get_setting
+
+    choice = get_setting("search_encoder") or SEARCH_ENCODERS[0]
+    if choice not in SEARCH_ENCODERS:
+        from retrieval.errors import SearchInputError
+
+        raise SearchInputError(f"SHELFWISE_SEARCH_ENCODER={choice!r} is not an encoder; use one of {SEARCH_ENCODERS}")
+    if (Workspace(workspace).search_encoder_dir / "model.safetensors").is_file():
+        return ADAPTED_ENCODER + ("#int8" if choice.endswith("int8") else "")
+    return choice
+
+
+def resolve_encoder(workspace: str | Path, spec: str | None) -> str | None:
+    """A spec as :func:`recsys_core.models.encoders.get_encoder` takes it (workspace paths made absolute)."""
+    if spec is None or spec in SEARCH_ENCODERS:
+        return spec
+    return str(Path(workspace).resolve() / spec)
 
 
 @dataclass(frozen=True)
@@ -55,8 +82,8 @@ class IndexDocument:
     text: str
     metadata: dict[str, str | int | float | bool]
 
-    def content_hash(self) -> str:
-        payload = json.dumps({"t": self.text, "m": self.metadata, "model": MODEL_ID}, sort_keys=True)
+    def content_hash(self, model_id: str = MODEL_ID) -> str:
+        payload = json.dumps({"t": self.text, "m": self.metadata, "model": model_id}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -163,13 +190,15 @@ def sync_collection(
     batch_size: int = 256,
     show_progress: bool = True,
     embedder: Embedder = default_embedder,
+    model_id: str = MODEL_ID,
 ) -> CollectionReport:
-    """Make ``collection`` hold exactly ``docs``; embed only new or changed ones."""
+    """Make ``collection`` hold exactly ``docs``; embed only new or changed ones (a document whose
+    encoder ``model_id`` changed counts as changed)."""
     from tqdm.auto import tqdm
 
     report = CollectionReport(kind=kind, documents=len(docs))
     existing = _existing_hashes(collection)
-    wanted = {d.doc_id: d.content_hash() for d in docs}
+    wanted = {d.doc_id: d.content_hash(model_id) for d in docs}
     todo = [d for d in docs if existing.get(d.doc_id) != wanted[d.doc_id]]
     report.unchanged = len(docs) - len(todo)
     with tqdm(total=len(todo), desc=f"indexing {kind}", unit="doc", disable=not show_progress) as bar:
@@ -242,22 +271,35 @@ def build_index(
         "kb": lambda: kb_documents(shop.knowledge_base),
         "trends": lambda: trend_documents(shop.trends),
     }
+    from functools import partial
+
+    from recsys_core.models.encoders import get_encoder
+
+    # products (and search queries) use the search encoder; the knowledge base and trend notes the fp32 model
+    encoders = {"products": search_encoder_spec(workspace)}
+    try:  # a partial build (some kinds) keeps the other kinds' counts
+        counts = dict(read_manifest(workspace).get("counts") or {})
+    except (IndexNotBuiltError, IndexCorruptError):
+        counts = {}
     with Workspace(workspace).lock("index"):
         _write_manifest(workspace, {"complete": False, "started_at": datetime.now(UTC).isoformat(),
-                                    "hnsw": config.hnsw(), "url": config.url})
+                                    "hnsw": config.hnsw(), "url": config.url, "encoders": encoders})
         client = open_client(config)
         for kind in kinds:
             collection = get_collection(client, kind, config)
+            spec = resolve_encoder(workspace, encoders.get(kind))
             report.collections[kind] = sync_collection(
                 collection, builders[kind](), kind=kind, cache_dir=root / "embed-cache",
-                batch_size=batch_size, show_progress=show_progress, embedder=embedder,
+                batch_size=batch_size, show_progress=show_progress,
+                embedder=partial(default_embedder, encoder=spec) if embedder is default_embedder else embedder,
+                model_id=get_encoder(spec).id,
             )
         report.seconds = time.perf_counter() - start
         report.complete = True
         _write_manifest(workspace, {
             "complete": True, "finished_at": datetime.now(UTC).isoformat(),
-            "hnsw": config.hnsw(), "url": config.url, "model": MODEL_ID,
-            "counts": {k: r.documents for k, r in report.collections.items()},
+            "hnsw": config.hnsw(), "url": config.url, "model": MODEL_ID, "encoders": encoders,
+            "counts": {**counts, **{k: r.documents for k, r in report.collections.items()}},
         })
     return report
 
@@ -272,7 +314,9 @@ def open_product_search(workspace: str | Path, *, config: StoreConfig | None = N
     from retrieval.chroma_store import ann_search, load_embeddings
     from retrieval.search import HybridSearcher
 
-    read_manifest(workspace)
+    manifest = read_manifest(workspace)
+    # queries are encoded as the products were (an index from before encoders were recorded: fp32)
+    params.setdefault("encoder", resolve_encoder(workspace, (manifest.get("encoders") or {}).get("products")))
     config = config or StoreConfig.for_workspace(workspace)
     if products is None:
         from recsys_core.data.store import load_store

@@ -149,7 +149,12 @@ def train_workspace_ranker(workspace: Any, *, held_days: int = 14) -> dict[str, 
     from recsys_core.errors import ShelfwiseError
     from recsys_core.workspace import Workspace, atomic_write_json
     from retrieval.embedding import embed_texts
-    from retrieval.indexing import index_dir, open_product_search
+    from retrieval.indexing import (
+        index_dir,
+        open_product_search,
+        resolve_encoder,
+        search_encoder_spec,
+    )
     from retrieval.search import HybridSearcher, document_text
 
     ws = Workspace(workspace)
@@ -157,9 +162,10 @@ def train_workspace_ranker(workspace: Any, *, held_days: int = 14) -> dict[str, 
     try:
         searcher = open_product_search(ws.root, products=shop.products)
     except (ShelfwiseError, FileNotFoundError):  # no usable index yet: the vectors it will hold, exact search
+        encoder = resolve_encoder(ws.root, search_encoder_spec(ws.root))
         vectors = embed_texts(document_text(shop.products), cache_dir=index_dir(ws.root) / "embed-cache",
-                              show_progress=False)
-        searcher = HybridSearcher().fit(shop.products, embeddings=vectors, show_progress=False)
+                              show_progress=False, encoder=encoder)
+        searcher = HybridSearcher(encoder=encoder).fit(shop.products, embeddings=vectors, show_progress=False)
     searcher.ranker = None
     ranker, report = fit_ranker_from_logs(searcher, shop.events, held_days=held_days)
     ranker.save(ws.search_ranker_path)

@@ -106,6 +106,7 @@ class HybridSearcher:
         embed_cache_dir: str | None = None,
         stopwords: frozenset[str] = STOPWORDS,
         ranker: SearchRanker | None = None,
+        encoder: str | None = None,
     ):
         self.mode = mode
         self.fusion = fusion
@@ -123,6 +124,7 @@ class HybridSearcher:
         self.embed_cache_dir = embed_cache_dir
         self.stopwords = stopwords
         self.ranker = ranker  # a learned ranker re-scores every candidate (see retrieval.ranker)
+        self.encoder = encoder  # spec of recsys_core.models.encoders for products and queries (None: fp32 MiniLM)
 
     # ---- fitting -------------------------------------------------------------------------
     def fit(
@@ -162,7 +164,7 @@ class HybridSearcher:
 
                 embeddings = embed_texts(
                     document_text(self.products_), cache_dir=self.embed_cache_dir,
-                    show_progress=show_progress, desc="embedding products",
+                    show_progress=show_progress, desc="embedding products", encoder=self.encoder,
                 )
             if embeddings.shape[0] != len(self.products_):
                 raise SearchInputError(
@@ -189,7 +191,7 @@ class HybridSearcher:
             else:
                 from retrieval.embedding import embed_query
 
-                found = embed_query(text)
+                found = embed_query(text, self.encoder)
             cache[text] = found
             while len(cache) > QUERY_CACHE:
                 cache.popitem(last=False)

@@ -35,7 +35,8 @@ def test_embed_texts_uses_cache_without_loading_the_model(tmp_path: Path, monkey
     def no_model(*_a: object, **_k: object) -> None:
         raise AssertionError("the model must not load when every text is cached")
 
-    monkeypatch.setattr("recsys_core.models.embeddings.load_model", no_model)
+    monkeypatch.setattr("recsys_core.models.encoders._load_sentence_transformer", no_model)
+    monkeypatch.setattr("recsys_core.models.encoders._load_tokenizer", no_model)
     out = embed_texts(["b", "a", "b"], cache_dir=tmp_path, show_progress=False)
     assert out.shape == (3, 384) and out[0, 1] == 1.0 and out[1, 0] == 1.0 and out[2, 1] == 1.0
     assert content_digest("a") != content_digest("a ")

@@ -16,16 +16,22 @@ def cmd_eval_search(args: argparse.Namespace) -> int:
         raise SearchInputError("--train-queries and --train-labels go together (the ranker's training set)")
     train_set = (load_search_set(args.products, args.train_queries, args.train_labels)
                  if args.train_queries is not None else None)
+    from recsys_core.models.encoders import get_encoder
+    from recsys_core.workspace.settings import get_setting
+
+    encoder = args.encoder or get_setting("search_encoder")
+    get_encoder(encoder)  # an unknown spec fails here, before any work
+    params = {"encoder": encoder}
     modes = ["bm25", "dense", "hybrid"] if args.mode == "all" else [args.mode]
     reports = [
         run_search_eval(search_set=search_set, mode=m, latency_queries=args.latency_queries,
-                        dense_index=args.dense_index)
+                        dense_index=args.dense_index, params=params)
         for m in modes
     ]
     if train_set is not None:  # the hybrid again, re-ranked by a ranker learned on the training set
         reports.append(run_search_eval(search_set=search_set, mode="hybrid" if args.mode == "all" else args.mode,
                                        latency_queries=args.latency_queries, dense_index=args.dense_index,
-                                       train_set=train_set))
+                                       train_set=train_set, params=params))
     print(f"{'mode':<14} {'NDCG@10':>8} {'MRR@10':>8} {'R@100':>8} {'build s':>8} {'p50 ms':>7} {'p95 ms':>7}")
     for r in reports:
         print(
@@ -54,6 +60,9 @@ def register_search(group: argparse._SubParsersAction) -> None:  # type: ignore[
                    help="with --train-labels: fit the learned ranker on these queries (none may be in --queries) "
                         "and report the hybrid re-ranked by it")
     p.add_argument("--train-labels", default=None, metavar="L", help="graded labels of --train-queries")
+    p.add_argument("--encoder", default=None, metavar="SPEC",
+                   help="text encoder: minilm-int8, minilm, or a sentence-transformers folder (FOLDER#int8 for "
+                        "int8); default: the search_encoder setting")
     p.add_argument("--json", default=None, metavar="OUT", help="write the figures to this JSON file")
     p.set_defaults(func=cmd_eval_search)
 

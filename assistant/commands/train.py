@@ -21,9 +21,33 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     print(f"model: {summary['model']}")
     print(f"TensorBoard logs: {summary['tensorboard']}")
+    if not args.no_search_encoder:
+        _adapt_search_encoder(args.workspace)
     if not args.no_search_ranker:
         _train_search_ranker(args.workspace)
     return 0
+
+
+def _adapt_search_encoder(workspace: str) -> None:
+    """MiniLM fine-tuned on the search log's clicks; when kept, the product index is re-embedded with it."""
+    from retrieval.encoder_tuning import train_workspace_encoder
+    from retrieval.errors import SearchInputError
+    from retrieval.indexing import build_index, index_dir
+
+    print("search encoder: adapting MiniLM to the shop's searches (clicked query-title pairs) ...", flush=True)
+    try:
+        found = train_workspace_encoder(workspace)
+    except SearchInputError as exc:
+        print(f"search encoder: not adapted ({exc}); search uses the generic model")
+        return
+    g, a = found["held"]["generic"], found["held"]["adapted"]
+    print(f"search encoder: {found['pairs']:,} pairs, {found['steps']} steps in {found['seconds']:.0f} s; on the "
+          f"{found['held_lists']:,} held-out lists of the last 14 days, MRR@10 of clicked results "
+          f"{g['mrr@10']:.3f} (generic) vs {a['mrr@10']:.3f} (adapted): "
+          + ("kept" if found["kept"] else "not kept"))
+    if found["kept"] and (index_dir(workspace) / "manifest.json").is_file():
+        print("search encoder: re-embedding the product index with it ...", flush=True)
+        build_index(workspace, kinds=("products",))
 
 
 def _train_search_ranker(workspace: str) -> None:
@@ -54,6 +78,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_workspace_argument(p)
     p.add_argument("--max-minutes", type=float, default=None,
                    help="wall-clock budget of the sequence model (default: 15 min of 2-core CPU time)")
+    p.add_argument("--no-search-encoder", action="store_true",
+                   help="skip adapting the search encoder to the search log")
     p.add_argument("--no-search-ranker", action="store_true",
                    help="skip fitting the learned search ranker on the search log")
     p.set_defaults(func=cmd_train)

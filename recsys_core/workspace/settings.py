@@ -52,6 +52,11 @@ SETTINGS: tuple[Setting, ...] = (
         "caches shared by runs: text embeddings in `embeddings/`, converted LLM weights in `llm/`",
     ),
     Setting(
+        "search_encoder", "SHELFWISE_SEARCH_ENCODER", "minilm-int8",
+        "text encoder of the product index and search queries: `minilm-int8` (ONNX Runtime, int8) or `minilm` "
+        "(torch, fp32); a workspace's adapted encoder is used at the same precision",
+    ),
+    Setting(
         "openai_api_key", "OPENAI_API_KEY", None,
         "API key sent to an `openai:` LLM server",
         secret=True,
