@@ -148,6 +148,8 @@ class ShelfwiseService:
             "store_version": version,
             "started_at": self.started_at,
             "search_mode": self.search_mode if "search" in self._objects else None,
+            "search_encoder": (getattr(self._objects["search"], "encoder", None) or "minilm")
+            if "search" in self._objects and self.search_mode != "bm25" else None,
             "live_events": self.live_events,
             "components": {n: c.to_dict() for n, c in self.components.items()},
         }

@@ -57,6 +57,8 @@ class BM25Index:
         sizes = {len(texts[f]) for f in self.fields}
         if len(sizes) != 1:
             raise SearchInputError(f"BM25 fields have different lengths {sorted(sizes)}")
+        for stale in ("df_", "_held_tokens"):  # a refit forgets the old catalogue's caches
+            self.__dict__.pop(stale, None)
         self.n_docs_ = sizes.pop()
         self.models_: dict[str, bm25s.BM25] = {}
         self.doc_tokens_: dict[str, list[set[str]]] = {}
@@ -113,17 +115,28 @@ class BM25Index:
 
         A token no document holds weighs the most, so a query about something the catalogue
         never mentions is poorly covered by every document."""
+        return self.coverages(tokens, [row])[0]
+
+    def coverages(self, tokens: Sequence[str], rows: Sequence[int]) -> list[float]:
+        """:meth:`coverage` of each of ``rows`` (the query's weights computed once)."""
         self._check()
         if not hasattr(self, "df_"):
             df: dict[str, int] = {}
             for i in range(self.n_docs_):
-                for t in set().union(*(self.doc_tokens_[f][i] for f in self.fields)):
+                for t in self._held(i):
                     df[t] = df.get(t, 0) + 1
             self.df_ = df
         n = self.n_docs_
         weights = {t: math.log((n + 1) / (self.df_.get(t, 0) + 0.5)) for t in set(tokens) if t}
         total = sum(weights.values())
         if not total:
-            return 0.0
-        held = set().union(*(self.doc_tokens_[f][row] for f in self.fields))
-        return sum(w for t, w in weights.items() if t in held) / total
+            return [0.0] * len(rows)
+        return [sum(w for t, w in weights.items() if t in self._held(row)) / total for row in rows]
+
+    def _held(self, row: int) -> frozenset[str]:
+        """The tokens of document ``row`` over all fields (cached per row)."""
+        cache: dict[int, frozenset[str]] = self.__dict__.setdefault("_held_tokens", {})
+        found = cache.get(row)
+        if found is None:
+            found = cache[row] = frozenset().union(*(self.doc_tokens_[f][row] for f in self.fields))
+        return found

@@ -108,8 +108,10 @@ class FeatureBuilder:
         order = np.argsort(-fused, kind="stable")
         fused_rank = np.empty(len(fused))
         fused_rank[order] = np.arange(1, len(fused) + 1)
+        rows = [int(scored.rows[i]) for i in positions]
+        coverage = s.bm25_.coverages(tokens, rows) if tokens else [0.0] * len(rows)
         for j, i in enumerate(positions):
-            row = int(scored.rows[i])
+            row = rows[j]
             title = self.title_tokens[row]
             out[j, 0] = scored.bm25[i] if scored.bm25 is not None else np.nan
             out[j, 1] = scored.bm25_rank[i] or n_cand
@@ -117,7 +119,7 @@ class FeatureBuilder:
             out[j, 3] = scored.dense_rank[i] or n_cand
             out[j, 4] = fused[i]
             out[j, 5] = fused_rank[i]
-            out[j, 6] = s.bm25_.coverage(tokens, row) if tokens else 0.0
+            out[j, 6] = coverage[j]
             out[j, 7] = len(qset & title) / len(qset) if qset else 0.0
             out[j, 8] = float(bool(phrase) and phrase in self.title_norm[row])
             out[j, 9] = _share(q_numbers, self._row_numbers(row))

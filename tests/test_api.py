@@ -46,6 +46,7 @@ def test_health_reports_every_component_loaded(client: TestClient) -> None:
     assert {n: c["state"] for n, c in body["components"].items()} == {
         "store": "loaded", "recommender": "loaded", "search": "loaded", "assistant": "loaded"}
     assert body["search_mode"] == "hybrid" and body["store_version"]
+    assert body["search_encoder"] == "minilm-int8"  # the index was built with the default encoder
 
 
 def test_openapi_schema_lists_every_endpoint(client: TestClient) -> None:
