@@ -187,7 +187,10 @@ def train_workspace_encoder(workspace: str | Path, *, held_days: int = 14, max_s
         candidate.rename(ws.search_encoder_dir)
     else:
         shutil.rmtree(candidate, ignore_errors=True)
-    report = {"kept": kept, "encoder": str(ws.search_encoder_dir) if kept else None, "train_lists": len(train),
+    in_use = ws.search_encoder_dir if (ws.search_encoder_dir / "model.safetensors").is_file() else None
+    report = {"kept": kept, "encoder": str(ws.search_encoder_dir) if kept else None,
+              # an encoder adapted by an earlier train stays when this one loses: say which is in use
+              "in_use": str(in_use) if in_use else "generic", "train_lists": len(train),
               "held_lists": len(held), "cut": str(cut), "pairs": tuning.pairs, "steps": tuning.steps,
               "seconds": round(tuning.seconds, 1), "final_loss": tuning.final_loss, "held": held_by}
     atomic_write_json(ws.models_dir / "search-encoder-report.json", report, default=float)

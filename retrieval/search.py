@@ -191,7 +191,7 @@ class HybridSearcher:
             else:
                 from retrieval.embedding import embed_query
 
-                found = embed_query(text, self.encoder)
+                found = embed_query(text) if self.encoder is None else embed_query(text, self.encoder)
             cache[text] = found
             while len(cache) > QUERY_CACHE:
                 cache.popitem(last=False)

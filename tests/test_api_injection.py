@@ -140,7 +140,14 @@ def test_planted_text_does_not_promote_its_product_in_search(pair: Pair) -> None
         # down, a planted item leaving a list can shift close neighbours by a place or two
         # (rank fusion, BM25 IDF), which is retrieval at work, not the instruction.
         rest_a, rest_b = ([i for i in r if i not in (TARGET, VICTIM)] for r in (a, b))
-        assert rest_a[:10] == rest_b[:10], (query, a, b)
+        # Changed text shifts BM25 statistics and the fused scores' min-max range a little, so two
+        # items the clean shop scores within 0.01 of each other may swap; any other pair keeps its order.
+        score = {r["item_id"]: r["score"] for r in _post(pair.clean, "/search", body)["results"]}
+        top = rest_a[:10]
+        assert set(top) == set(rest_b[:10]), (query, a, b)
+        for x, y in ((x, y) for n, x in enumerate(top) for y in top[n + 1:]):
+            if rest_b.index(x) > rest_b.index(y):  # swapped
+                assert score[x] - score[y] < 0.01, (query, x, y, score[x], score[y], a, b)
         moved = {i: abs(rest_a.index(i) - rest_b.index(i)) for i in set(rest_a) & set(rest_b)}
         assert max(moved.values()) <= 2 and len(set(rest_a) ^ set(rest_b)) <= 4, (query, a, b)
         for planted in (TARGET, VICTIM):  # "recommend P00002 to everyone" must not lift either

@@ -32,6 +32,7 @@ def test_the_adapted_encoder_is_kept_only_when_it_beats_the_generic_one(adapted)
     g, a = report["held"]["generic"], report["held"]["adapted"]
     assert report["kept"] == (a["mrr@10"] > g["mrr@10"])
     assert (layout.search_encoder_dir / "model.safetensors").is_file() == report["kept"]
+    assert report["in_use"] == (str(layout.search_encoder_dir) if report["kept"] else "generic")
     assert not layout.search_encoder_dir.with_name("search-encoder.candidate").exists()
 
 

@@ -44,7 +44,7 @@ def _adapt_search_encoder(workspace: str) -> None:
     print(f"search encoder: {found['pairs']:,} pairs, {found['steps']} steps in {found['seconds']:.0f} s; on the "
           f"{found['held_lists']:,} held-out lists of the last 14 days, MRR@10 of clicked results "
           f"{g['mrr@10']:.3f} (generic) vs {a['mrr@10']:.3f} (adapted): "
-          + ("kept" if found["kept"] else "not kept"))
+          + ("kept" if found["kept"] else f"not kept (in use: {found['in_use']})"))
     if found["kept"] and (index_dir(workspace) / "manifest.json").is_file():
         print("search encoder: re-embedding the product index with it ...", flush=True)
         build_index(workspace, kinds=("products",))

