@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import Any
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -28,17 +30,28 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _from_search_log(label: str, doing: str, fit: Callable[[str], dict[str, Any]], workspace: str,
+                     fallback: str) -> dict[str, Any] | None:
+    """One of train's search-log steps: announce it, run it, and say what search uses when the log
+    cannot train it (None then)."""
+    from retrieval.errors import SearchInputError
+
+    print(f"{label}: {doing} ...", flush=True)
+    try:
+        return fit(workspace)
+    except SearchInputError as exc:
+        print(f"{label}: {fallback.format(exc=exc)}")
+        return None
+
+
 def _adapt_search_encoder(workspace: str) -> None:
     """MiniLM fine-tuned on the search log's clicks; when kept, the product index is re-embedded with it."""
     from retrieval.encoder_tuning import train_workspace_encoder
-    from retrieval.errors import SearchInputError
     from retrieval.indexing import build_index, index_dir
 
-    print("search encoder: adapting MiniLM to the shop's searches (clicked query-title pairs) ...", flush=True)
-    try:
-        found = train_workspace_encoder(workspace)
-    except SearchInputError as exc:
-        print(f"search encoder: not adapted ({exc}); search uses the generic model")
+    found = _from_search_log("search encoder", "adapting MiniLM to the shop's searches (clicked query-title pairs)",
+                             train_workspace_encoder, workspace, "not adapted ({exc}); search uses the generic model")
+    if found is None:
         return
     g, a = found["held"]["generic"], found["held"]["adapted"]
     print(f"search encoder: {found['pairs']:,} pairs, {found['steps']} steps in {found['seconds']:.0f} s; on the "
@@ -52,14 +65,11 @@ def _adapt_search_encoder(workspace: str) -> None:
 
 def _train_search_ranker(workspace: str) -> None:
     """The learned search ranker from the search log; a shop without one keeps the plain hybrid."""
-    from retrieval.errors import SearchInputError
     from retrieval.ranker_logs import train_workspace_ranker
 
-    print("search ranker: fitting on the search log (impressions and clicks, position-bias weighted) ...", flush=True)
-    try:
-        found = train_workspace_ranker(workspace)
-    except SearchInputError as exc:
-        print(f"search ranker: not trained ({exc}); search uses the plain hybrid ranking")
+    found = _from_search_log("search ranker", "fitting on the search log (impressions and clicks, position-bias weighted)",
+                             train_workspace_ranker, workspace, "not trained ({exc}); search uses the plain hybrid ranking")
+    if found is None:
         return
     held = found["held"]
     line = f"search ranker: {found['train_lists']:,} logged search lists"

@@ -69,10 +69,11 @@ class TorchEncoder:
     def __init__(self, folder: Path, encoder_id: str):
         self.folder = folder
         self.id = encoder_id
+        self.stamp = _stamp(folder)
 
     @property
     def model(self) -> Any:
-        return _load_sentence_transformer(str(self.folder))
+        return _load_sentence_transformer(str(self.folder), self.stamp)
 
     def encode_batch(self, texts: list[str]) -> np.ndarray:
         vecs = self.model.encode(texts, batch_size=len(texts), normalize_embeddings=True,
@@ -103,12 +104,13 @@ class OnnxInt8Encoder:
     def __init__(self, folder: Path, encoder_id: str):
         self.folder = folder
         self.id = encoder_id
+        self.stamp = _stamp(folder)
         self._sessions: dict[int, Any] = {}
         self._lock = threading.Lock()
 
     @property
     def tokenizer(self) -> Any:
-        return _load_tokenizer(str(self.folder))
+        return _load_tokenizer(str(self.folder), self.stamp)
 
     def _session(self, threads: int) -> Any:
         with self._lock:
@@ -150,8 +152,18 @@ class OnnxInt8Encoder:
         return np.asarray(self._session(1).run(None, self._feeds([text]))[0][0], dtype=np.float32)
 
 
+def _stamp(folder: Path) -> tuple[int, int] | None:
+    """When and how big the folder's weights were written: a model rewritten in place (a retrain)
+    gets a new stamp, so nothing cached from the old weights is reused."""
+    try:
+        st = (folder / "model.safetensors").stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 @lru_cache(maxsize=4)
-def _load_sentence_transformer(folder: str) -> Any:
+def _load_sentence_transformer(folder: str, stamp: object = None) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # busy-waiting threads cost ~0.5 s per query on 2 cores
@@ -161,7 +173,7 @@ def _load_sentence_transformer(folder: str) -> Any:
 
 
 @lru_cache(maxsize=4)
-def _load_tokenizer(folder: str) -> Any:
+def _load_tokenizer(folder: str, stamp: object = None) -> Any:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from transformers import AutoTokenizer
 
@@ -205,7 +217,7 @@ def _export_int8(folder: Path, target: Path) -> None:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    model = _load_sentence_transformer(str(folder))
+    model = _load_sentence_transformer(str(folder), _stamp(folder))
     transformer = model[0].auto_model.eval()
 
     class Pooled(torch.nn.Module):
@@ -260,10 +272,16 @@ def bundled_model_path() -> Path:
 bundled_folder = bundled_model_path
 
 
-@lru_cache(maxsize=8)
 def get_encoder(spec: str | None = None) -> Encoder:
-    """The encoder a spec names (see the module doc); raises :class:`EncoderError` for an unknown one."""
+    """The encoder a spec names (see the module doc); raises :class:`EncoderError` for an unknown one.
+    A folder's encoder is cached per version of its weights (a retrained folder is read afresh)."""
     spec = spec or DEFAULT_SPEC
+    base = spec.removesuffix(INT8_SUFFIX)
+    return _encoder(spec, None if base in ("minilm", "minilm-int8") else _stamp(Path(base)))
+
+
+@lru_cache(maxsize=8)
+def _encoder(spec: str, stamp: object) -> Encoder:
     int8 = spec.endswith(INT8_SUFFIX) or spec == "minilm-int8"
     base = spec.removesuffix(INT8_SUFFIX)
     if base in ("minilm", "minilm-int8"):
