@@ -173,7 +173,7 @@ class Experiments:
             rng = np.random.default_rng(int(unit_hash(experiment.salt, impression) * 2**32))
             order, sides = team_draft([r.item_id for r in a], [r.item_id for r in b], k, rng)
             shown = [replace(by_id[i], rank=pos) for pos, i in enumerate(order, start=1)]
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
         self.service.event_log.append([
             {"user_id": user_id, "item_id": r.item_id, "type": "impression", "timestamp": stamp, "surface": surface,
              "position": pos, "query": query, "impression_id": impression, "experiment": experiment.name, "side": side}

@@ -7,7 +7,7 @@ insight cards and segments come from the service's strategy engine.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,12 +69,80 @@ class Merchandising:
         return {"rules": [r.model_dump(mode="json", exclude_defaults=True) for r in ruleset.rules],
                 "lint": self.lint(ruleset), "history": history(self.service.workspace)[-10:]}
 
-    def save(self, ruleset: Any, message: str = "") -> dict[str, Any]:
-        """Store ``ruleset`` as the new live version (validated before, linted after)."""
-        from recsys_core.strategy.rules_store import save_rules
+    def save(self, ruleset: Any, message: str = "", *, confirm_removed: Collection[str] | None = None) -> dict[str, Any]:
+        """Store ``ruleset`` as the new live version (validated before, linted after); the
+        result's ``diff`` says what it added, changed and removed against the set it replaced.
 
-        version = save_rules(self.service.workspace, ruleset, message or "saved from the Shelfwise app")
-        return {"version": version, **self.describe(ruleset)}
+        With ``confirm_removed`` (the live rule ids the person agreed to remove), a save that
+        would remove any other live rule (one added since they looked) is refused, so no rule
+        is ever dropped without being shown first."""
+        from recsys_core.strategy.errors import RuleError
+        from recsys_core.strategy.rules_store import diff_rules, save_rules, update_rules
+
+        found: dict[str, Any] = {}
+
+        def change(current: Any) -> Any:
+            found["diff"] = diff_rules(current, ruleset)
+            gone = [r["id"] for r in found["diff"]["removed"]]
+            surprise = [i for i in gone if confirm_removed is not None and i not in set(confirm_removed)]
+            if surprise:
+                raise RuleError(f"not saved: the live rules changed since you reviewed them; saving now would also "
+                                f"remove {', '.join(surprise)}; review the changes again")
+            return ruleset
+
+        text = message or "saved from the Shelfwise app"
+        try:
+            version, saved = update_rules(self.service.workspace, change, text)
+        except RuleError:
+            if confirm_removed is not None or "diff" in found:
+                raise
+            # the live file is unreadable: replacing the whole set is how it gets repaired
+            version, saved = save_rules(self.service.workspace, ruleset, text), ruleset
+            found["diff"] = None
+        return {"version": version, "diff": found["diff"], **self.describe(saved)}
+
+    def diff(self, ruleset: Any) -> dict[str, Any]:
+        """What saving ``ruleset`` would do to the live set: ``added`` and ``removed`` rules,
+        ``changed`` ones (with ``changes`` in words, "multiplier 1.2 -> 1.5") and ``unchanged`` ids."""
+        from recsys_core.strategy.rules_store import diff_rules
+
+        return diff_rules(self.rules(), ruleset)
+
+    def versions(self) -> list[dict[str, Any]]:
+        """Every saved version, newest first: version, saved_at, message, rules (count)."""
+        from recsys_core.strategy.rules_store import history
+
+        return [{k: e.get(k) for k in ("version", "saved_at", "message", "rules")}
+                for e in reversed(history(self.service.workspace))]
+
+    def version(self, version: int) -> Any:
+        """The rule set saved as ``version``; an unknown version raises UnknownIdError naming
+        the saved ones."""
+        from recsys_core.errors import UnknownIdError
+        from recsys_core.strategy.rules_store import history, load_rules
+
+        known = [e["version"] for e in history(self.service.workspace)]
+        if version not in known:
+            saved = f"versions 1 to {known[-1]}" if known == list(range(1, len(known) + 1)) and known else (
+                ", ".join(map(str, known)) or "none yet")
+            raise UnknownIdError("rules version", version, message=f"rules version {version} was never saved; "
+                                 f"saved: {saved}", closest=tuple(str(v) for v in known[-3:]))
+        return load_rules(self.service.workspace, version)
+
+    def restore(self, version: int, message: str = "") -> dict[str, Any]:
+        """Save version ``version`` again as the new live version (message "restored version N");
+        the result's ``diff`` says what that changed against the set it replaced."""
+        from recsys_core.strategy.rules_store import diff_rules, update_rules
+
+        old = self.version(version)
+        found: dict[str, Any] = {}
+
+        def change(current: Any) -> Any:
+            found["diff"] = diff_rules(current, old)
+            return old
+
+        new, saved = update_rules(self.service.workspace, change, message or f"restored version {version}")
+        return {"version": new, "restored": version, "diff": found["diff"], **self.describe(saved)}
 
     def upsert(self, rule: Mapping[str, Any], message: str = "") -> dict[str, Any]:
         """Add or replace one rule by id and save the set (read and write under one lock, so

@@ -55,7 +55,7 @@ def _exact_parts(model_parts: Mapping[str, float], rule_parts: Mapping[str, floa
     floating-point remainder so the parts sum exactly to the shown score."""
     parts = {**model_parts, **{f"rule:{r}": float(d) for r, d in rule_parts.items()}}
     if rule_parts:
-        last = f"rule:{next(reversed(rule_parts))}"
+        last = f"rule:{list(rule_parts)[-1]}"
         parts[last] += shown - math.fsum(parts.values())
     return parts
 
@@ -201,9 +201,26 @@ def placement_in(hits: list[Any], item_id: str, query: str) -> Placement:
     return search_placement(hit, query)
 
 
+def stage_figures(hit: Any | None, personal_weight: float) -> dict[str, dict[str, float | int | None]]:
+    """One hit's rank and score at each search stage, as :func:`retrieval.trace.hit_stages`
+    scores it ({} for an item that is not among the hits; None where a stage did not rank or
+    score it). Only keyword, meaning and combined stages rank; the final score is the shown one."""
+    from retrieval.trace import hit_stages
+
+    if hit is None:
+        return {}
+    scores, t = hit_stages(hit, personal_weight), hit.trace
+    ranks = {"bm25": t.bm25_rank, "dense": t.dense_rank, "fused": t.fused_rank} if t is not None else {}
+    out: dict[str, dict[str, float | int | None]] = {
+        s: {"rank": ranks.get(s), "score": None if v is None else float(v)} for s, v in scores.items()}
+    out["final"] = {"rank": int(hit.rank), "score": float(hit.score)}
+    return out
+
+
 def compare_hits(hits: list[Any], a: str, b: str, query: str, personal_weight: float) -> dict[str, Any]:
-    """Two items of ONE search (the list the shopper sees): their placements, and the pipeline
-    stage (bm25, dense, fused, personalised, final) from which ``a`` stays ahead of ``b``."""
+    """Two items of ONE search (the list the shopper sees): their placements, the pipeline
+    stage (bm25, dense, fused, personalised, final) from which ``a`` stays ahead of ``b``, and
+    both items' rank and score at every stage (``stages``: stage -> {"a": ..., "b": ...})."""
     from retrieval.trace import STAGES, hit_stages, stage_where_ahead
 
     pa, pb = placement_in(hits, a, query), placement_in(hits, b, query)
@@ -212,8 +229,11 @@ def compare_hits(hits: list[Any], a: str, b: str, query: str, personal_weight: f
     ahead: dict[str, bool | None] = dict.fromkeys(STAGES)
     if a in by_id and b in by_id:
         sa, sb = hit_stages(by_id[a], personal_weight), hit_stages(by_id[b], personal_weight)
-        ahead = {s: None if sa.get(s) is None or sb.get(s) is None else bool(sa[s] > sb[s]) for s in STAGES}
+        ahead = {s: None if (x := sa.get(s)) is None or (y := sb.get(s)) is None else bool(x > y) for s in STAGES}
     else:  # one of them is not shown: only the final order is known
         ahead["final"] = out["a_above_b"]
-    out.update(ahead_by_stage=ahead, passes_at=stage_where_ahead(ahead))
+    fa, fb = stage_figures(by_id.get(a), personal_weight), stage_figures(by_id.get(b), personal_weight)
+    empty = {"rank": None, "score": None}
+    stages = {s: {"a": fa.get(s, empty), "b": fb.get(s, empty)} for s in STAGES}
+    out.update(ahead_by_stage=ahead, passes_at=stage_where_ahead(ahead), stages=stages)
     return out

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import ranking
+from assistant.ids import KnownIds, shown_id, unknown_item, unknown_user
 from recsys_core.errors import ShelfwiseError, UnknownIdError
 
 log = logging.getLogger("shelfwise.service")
@@ -321,25 +322,77 @@ class ShelfwiseService:
         rules = rules if rules is not None else self.live_rules()
         return [SearchRulesHook(rules, self.rule_lookup, self.rule_context("search", rules=rules))] if rules.rules else None
 
-    # ---- rankings, as the shopper sees them (assistant.ranking) --------------------------------
-    def check_item(self, item_id: str) -> None:
-        if item_id not in self.products.index:
-            raise UnknownIdError("item", item_id, "the product table")
+    # ---- ids: the shop's customers and products ------------------------------------------------
+    @property
+    def customers(self) -> KnownIds:
+        """The shop's customers: its users table, its events' users and the live events' users (the
+        event log's, and those :meth:`add_events` adds while running), and how their ids are written."""
+        def build() -> KnownIds:
+            shop = self.shop
+            events = shop.events["user_id"].dropna().astype(str)
+            table = shop.users["user_id"].dropna().astype(str) if shop.users is not None and len(shop.users) else events
+            live = {str(r["user_id"]) for r in self.event_log.read()
+                    if r.get("user_id") is not None and r.get("type") != "impression"}
+            return KnownIds.of(table, "U", 5, extra={*events.unique(), *live})
 
+        return self._get("customers", build, "store")  # type: ignore[no-any-return]
+
+    @property
+    def catalogue_ids(self) -> KnownIds:
+        """The product ids of the store, and how they are written."""
+        return self._get("catalogue_ids", lambda: KnownIds.of(self.products.index.to_series(), "P", 5),  # type: ignore[no-any-return]
+                         "store")
+
+    def known_user(self, user_id: str) -> bool:
+        """Whether ``user_id`` is a customer: in the store, in the live events, or known to the model."""
+        uid = str(user_id)
+        if uid in self.customers.ids:
+            return True
+        users = getattr(getattr(self._objects.get("recommender"), "data_", None), "users", None)
+        return users is not None and uid in users
+
+    def check_user(self, user_id: str) -> None:
+        """Raise :class:`UnknownIdError` (with the closest known ids) unless ``user_id`` is a customer."""
+        if not self.known_user(user_id):
+            raise unknown_user(str(user_id), self.customers)
+
+    def check_item(self, item_id: str) -> None:
+        """Raise :class:`UnknownIdError` (with the closest known ids) unless ``item_id`` is a product."""
+        if item_id not in self.products.index:
+            raise unknown_item(str(item_id), self.catalogue_ids)
+
+    def new_visitor_note(self, user_id: str) -> str | None:
+        """What to tell a caller who asked for a new visitor's list: None for a customer."""
+        if self.known_user(user_id):
+            return None
+        return f"{shown_id(str(user_id))} is not a customer yet: this is the new-visitor list (popular and trending items)"
+
+    # ---- rankings, as the shopper sees them (assistant.ranking) --------------------------------
     def recommend(self, user_id: str, *, k: int = 10, filters: Mapping[str, Any] | None = None,
-                  rules: Any = None) -> list[ranking.Placement]:
-        """The user's top ``k`` with the live rules (or ``rules``) applied; parts sum to each score."""
+                  rules: Any = None, new_visitor: bool = False) -> list[ranking.Placement]:
+        """The user's top ``k`` with the live rules (or ``rules``) applied; parts sum to each score.
+
+        An id that is not a customer raises :class:`UnknownIdError`, unless ``new_visitor``: then
+        it gets the model's list for users without history (:meth:`new_visitor_note` says so)."""
+        self.recommender  # noqa: B018 - an unbuilt model is the first thing to report
+        if not new_visitor:
+            self.check_user(user_id)
         rules = rules if rules is not None else self.live_rules()
         return ranking.recommend(self.recommender, user_id, k, rules=rules, lookup=self.rule_lookup,
                                  context=self.rule_context("recommendations", user_id=user_id, rules=rules),
                                  filters=filters)
 
-    def serve_recommend(self, user_id: str, *, k: int = 10, filters: Mapping[str, Any] | None = None
-                        ) -> tuple[list[ranking.Placement], dict[str, Any] | None]:
+    def serve_recommend(self, user_id: str, *, k: int = 10, filters: Mapping[str, Any] | None = None,
+                        new_visitor: bool = False) -> tuple[list[ranking.Placement], dict[str, Any] | None]:
         """What the shopper is shown: :meth:`recommend`, or a running experiment's list (the
-        experiment's info second; None when the user is not enrolled)."""
+        experiment's info second; None when the user is not enrolled). An unknown id is refused
+        before anything is served or logged, unless ``new_visitor``."""
+        self.recommender  # noqa: B018 - an unbuilt model is the first thing to report
+        if not new_visitor:
+            self.check_user(user_id)
+
         def run(rules: Any) -> list[ranking.Placement]:
-            return self.recommend(user_id, k=k, filters=filters, rules=rules)
+            return self.recommend(user_id, k=k, filters=filters, rules=rules, new_visitor=True)
 
         return self.experiments.serve("recommendations", user_id, run, k=k)  # type: ignore[no-any-return]
 
@@ -356,6 +409,8 @@ class ShelfwiseService:
 
     def explain_many(self, user_id: str, item_ids: list[str]) -> list[ranking.Placement]:
         """Several items explained on one ranking of the user's (as shown, live rules applied)."""
+        self.recommender  # noqa: B018 - an unbuilt model is the first thing to report
+        self.check_user(user_id)
         for item in item_ids:
             self.check_item(item)
         rules = self.live_rules()
@@ -403,8 +458,8 @@ class ShelfwiseService:
         model = self.recommender
         for ev in events:
             self.check_item(str(ev["item_id"]))
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        rows = [{"user_id": str(e["user_id"]), "item_id": str(e["item_id"]), "type": str(e["type"]),
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+        rows: list[dict[str, Any]] = [{"user_id": str(e["user_id"]), "item_id": str(e["item_id"]), "type": str(e["type"]),
                  "timestamp": str(e.get("timestamp") or stamp), "impression_id": e.get("impression_id")}
                 for e in events]
         users: dict[str, list[str]] = {}
@@ -414,6 +469,7 @@ class ShelfwiseService:
             self.event_log.append(rows)
             for user, items in users.items():
                 model.add_events(user, items)
+            self.customers.add(users)  # a new visitor with events is a customer from now on
             self.live_events += len(rows)
         if log.isEnabledFor(logging.INFO):  # user ids are logged by pseudonym only
             from recsys_core.privacy import Pseudonymizer

@@ -74,11 +74,13 @@ class NotFittedError(ShelfwiseError):
 class UnknownIdError(ShelfwiseError, KeyError):
     """An external id (user, item...) is not in the mapping that was asked."""
 
-    def __init__(self, kind: str, value: object, mapping: str = ""):
+    def __init__(self, kind: str, value: object, mapping: str = "", *, closest: tuple[str, ...] = (),
+                 message: str | None = None):
         self.kind = kind
         self.value = value
+        self.closest = tuple(closest)  # the nearest known ids, for "did you mean"
         where = f" in {mapping}" if mapping else ""
-        super().__init__(f"unknown {kind} id {value!r}{where}")
+        super().__init__(message or f"unknown {kind} id {value!r}{where}")
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])

@@ -106,6 +106,16 @@ def serving_copy(tmp_path_factory: Any, name: str) -> Iterator[tuple[str, Path]]
         yield url, workspace
 
 
+def api(url: str, method: str, path: str, body: Any = None) -> Any:
+    """A JSON request to the app's REST API at ``url`` (the surface the UI is checked against)."""
+    import json
+
+    req = urllib.request.Request(url + path, method=method, headers={"content-type": "application/json"},
+                                 data=None if body is None else json.dumps(body).encode())
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return json.loads(r.read())
+
+
 def box(page: Any, elem_id: str) -> Any:
     """The text box or input inside the Gradio component ``elem_id``."""
     return page.locator(f"#{elem_id} textarea, #{elem_id} input").first

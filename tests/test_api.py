@@ -134,6 +134,40 @@ def test_explain_for_a_user_and_for_a_query(client: TestClient, service: Shelfwi
     assert q["evidence"]["bm25_rank"] is not None and sum(q["contributions"].values()) == pytest.approx(q["score"])
 
 
+def test_unknown_customers_are_404_naming_the_closest_ids(client: TestClient) -> None:
+    r = client.post("/recommend", json={"user_id": "U0017", "k": 5})
+    body = r.json()
+    assert r.status_code == 404 and body["error"] == "not_found"
+    assert body["message"].startswith("U0017 is not a customer of this shop (closest known ids: U00017, ")
+    assert body["closest"][0] == "U00017" and len(body["closest"]) == 3
+    lower = client.post("/recommend", json={"user_id": "u00017"})
+    assert lower.status_code == 404 and lower.json()["closest"][0] == "U00017"
+    phrase = client.post("/recommend", json={"user_id": "waterproof tent"})
+    assert phrase.status_code == 404 and phrase.json()["message"] == (
+        "'waterproof tent' is not a customer id of this shop; to rank it as a search, choose query")
+    top = client.post("/recommend", json={"user_id": "U00017", "k": 2}).json()["results"]
+    a, b = top[0]["item_id"], top[1]["item_id"]
+    explain = client.post("/explain", json={"user_id": "U0017", "item_id": a})
+    assert explain.status_code == 404 and explain.json()["closest"][0] == "U00017"
+    compare = client.post("/compare", json={"user_id": "U0017", "a": a, "b": b})
+    assert compare.status_code == 404 and "U0017 is not a customer" in compare.json()["message"]
+    item = client.post("/explain", json={"user_id": "U00017", "item_id": "P0042"})
+    assert item.status_code == 404 and item.json()["message"].startswith("P0042 is not a product of this shop")
+    assert item.json()["closest"][0] == "P00042"
+    _no_traceback(item)
+
+
+def test_new_visitor_list_only_when_asked_and_the_response_says_so(client: TestClient) -> None:
+    r = client.post("/recommend", json={"user_id": "U99999", "k": 3, "new_visitor": True})
+    body = r.json()
+    assert r.status_code == 200 and body["new_visitor"] is True and len(body["results"]) == 3
+    assert body["note"] == "U99999 is not a customer yet: this is the new-visitor list (popular and trending items)"
+    known = client.post("/recommend", json={"user_id": "U00017", "k": 3, "new_visitor": True}).json()
+    assert known["new_visitor"] is False and "note" not in known
+    assert known["results"] == client.post("/recommend", json={"user_id": "U00017", "k": 3}).json()["results"]
+    assert client.post("/recommend", json={"user_id": "U99999", "new_visitor": "yes please"}).status_code == 422
+
+
 def test_explain_errors_name_the_problem(client: TestClient) -> None:
     r = client.post("/explain", json={"query": "tent", "item_id": "NOPE-1"})
     assert r.status_code == 404 and "NOPE-1" in r.json()["message"]

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser import REPO, app_page, box, serving_copy
+from tests.browser import REPO, api, app_page, box, serving_copy
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -41,12 +40,6 @@ def exp_page(exp_server: tuple[str, Path]) -> Iterator[Any]:
         pg.locator("#whatif-rules").wait_for()
         yield pg
 
-
-def _api(url: str, method: str, path: str, body: Any = None) -> Any:
-    req = urllib.request.Request(url + path, method=method, headers={"content-type": "application/json"},
-                                 data=None if body is None else json.dumps(body).encode())
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return json.loads(r.read())
 
 
 
@@ -139,8 +132,9 @@ def test_an_experiment_is_started_served_refused_twice_and_stopped(exp_server: t
     page.locator("#exp-method").get_by_text("interleaving", exact=True).click()
     _start_and_expect(page, f"Experiment {NAME} · interleaving · running")
     text = status.inner_text()
-    assert re.search(r"interleaving: [\d,]+ sessions \([\d,]+ days\) ← this test", text), text
-    assert re.search(r"A/B: [\d,]+ sessions", text) and re.search(r"CUPED A/B \(variance -\d+%\): [\d,]+ sessions", text)
+    assert re.search(r"interleaving: about [\d,]+ visits \([\d,]+ days\) ← this test", text), text
+    assert re.search(r"A/B: about [\d,]+ visits", text)
+    assert re.search(r"CUPED A/B \(variance -\d+%\): about [\d,]+ visits", text)
     assert "Decision: keep running" in text and "Traffic: 100% of users" in text
     expect(table).to_contain_text(NAME)
     expect(table).to_contain_text("running")
@@ -152,7 +146,7 @@ def test_an_experiment_is_started_served_refused_twice_and_stopped(exp_server: t
 
     # the same server now serves it: /recommend says which experiment and which side gave each item
     user = _active_user(workspace)
-    served = _api(url, "POST", "/recommend", {"user_id": user, "k": 10})
+    served = api(url, "POST", "/recommend", {"user_id": user, "k": 10})
     assert served["experiment"]["name"] == NAME and served["experiment"]["method"] == "interleaving"
     assert {r["side"] for r in served["results"]} <= {"A", "B"}
     page.locator("#exp-refresh").click()
@@ -169,17 +163,19 @@ def test_an_experiment_is_started_served_refused_twice_and_stopped(exp_server: t
     # stop: the record stays, the table says stopped, /recommend serves the live rules again
     box(page, "exp-name").fill(NAME)
     page.locator("#exp-stop").click()
+    page.locator("#exp-confirm-stop").click()  # a destructive button asks first
     expect(status).to_contain_text(f"Stopped experiment {NAME}")
     expect(status).to_contain_text("Decision: stopped early")
     expect(status).to_contain_text("no decision")
     expect(table.locator('[data-testid="cell-0-2"]')).to_have_text("stopped")
     assert json.loads((folder / f"{NAME}.json").read_text())["status"] == "stopped"
-    assert "experiment" not in _api(url, "POST", "/recommend", {"user_id": user, "k": 10})
+    assert "experiment" not in api(url, "POST", "/recommend", {"user_id": user, "k": 10})
     _shot(page, "experiment-stopped.png")
 
-    # stopping it again is a message, not an error
+    # stopping it again is a message, not an error (nothing to confirm)
     page.locator("#exp-stop").click()
-    expect(status).to_contain_text(f"Not stopped. experiment '{NAME}' was stopped already")
+    expect(page.get_by_text(f"experiment '{NAME}' is stopped already").first).to_be_visible()  # a message box
+    assert not page.locator("#exp-confirm-stop").is_visible()
 
     # a row of the table shows its experiment and puts its name in the form
     box(page, "exp-name").fill("")

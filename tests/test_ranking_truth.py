@@ -86,18 +86,22 @@ def test_the_chat_answers_from_the_same_ranking(world: dict[str, Any]) -> None:
 
 
 def test_the_rank_explorer_shows_the_same_ranking(world: dict[str, Any]) -> None:
-    from assistant.ui.rank import compare_text, recommendation_rows, search_rows
+    import re
+
+    from assistant.ui.rank import compare_view, rank_view
 
     service, shown = world["service"], _shown(world["client"])
-    table, parts = recommendation_rows(service, USER, 10)
-    assert table["item_id"].tolist() == [r["item_id"] for r in shown] and table["rank"].tolist() == list(range(1, 11))
-    first = parts[parts["item"] == f"01 {shown[0]['item_id']}"]
-    assert first["contribution"].sum() == pytest.approx(shown[0]["score"]) and "rule:boostx" in set(first["component"])
-    text = compare_text(service, "user", USER, shown[0]["item_id"], shown[1]["item_id"])
-    assert f"{shown[0]['item_id']} (#1) is above {shown[1]['item_id']} (#2)" in text and "rule:boostx" in text
+    view = rank_view(service, "user", USER, 10)
+    assert re.findall(r'data-item-id="([^"]+)"', view.table) == [r["item_id"] for r in shown]
+    assert re.findall(r"<tr><td>#(\d+)</td>", view.table) == [str(i) for i in range(1, 11)]
+    first = view.parts[view.parts["item_id"] == shown[0]["item_id"]]
+    assert first["contribution"].sum() == pytest.approx(shown[0]["score"]) and "rule: boostx" in set(first["part"])
+    text = compare_view(service, "user", USER, shown[0]["item_id"], shown[1]["item_id"])
+    assert f"({shown[0]['item_id']}, #1) is above" in text and f"({shown[1]['item_id']}, #2)" in text
+    assert "rule: boostx" in text
     hits = world["client"].post("/search", json={"query": QUERY, "k": 10}).json()["results"]
-    qtable, _ = search_rows(service, QUERY, 10)
-    assert qtable["item_id"].tolist() == [h["item_id"] for h in hits]
+    searched = rank_view(service, "query", QUERY, 10)
+    assert re.findall(r'data-item-id="([^"]+)"', searched.table) == [h["item_id"] for h in hits]
 
 
 def test_search_explain_compare_and_chat_agree(world: dict[str, Any]) -> None:

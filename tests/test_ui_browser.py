@@ -6,14 +6,14 @@ test-artifacts/ (gitignored); the tests skip only when /usr/bin/chromium is abse
 from __future__ import annotations
 
 import re
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from assistant.wording import COMPONENT_WORDS
 from tests.app_workspace import demo_workspace
-from tests.browser import ARTIFACTS, app_page, serving_copy
+from tests.browser import ARTIFACTS, api, app_page, serving_copy
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -117,13 +117,14 @@ def test_rank_explorer_shows_the_component_chart(page: Any) -> None:
     page.locator("#rank-compare").click()
     page.locator("#rank-verdict").get_by_text("stage").first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "rank-explorer.png"), full_page=True)
-    page.locator("#rank-mode").get_by_text("user").click()
+    page.locator("#rank-mode").get_by_text("customer").click()
     page.locator("#rank-input textarea, #rank-input input").first.fill(_active_user())
     page.locator("#rank-go").click()
-    expect(page.locator("#rank-table")).to_contain_text(re.compile(r"\b(sequence|cf|item_knn|content|popularity)\b"))
+    # each row's biggest driver in words, not the model's name for it
+    expect(page.locator("#rank-table")).to_contain_text(re.compile("|".join(map(re.escape, COMPONENT_WORDS.values()))))
     # stacked: one bar trace per score component (sequence, cf, content, popularity...)
     page.wait_for_function("() => document.querySelectorAll('#rank-chart g.trace.bars').length >= 2")
-    expect(page.locator("#rank-chart")).to_contain_text("popularity")  # the plot's legend
+    expect(page.locator("#rank-chart")).to_contain_text("popular now")  # the plot's legend, in words
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "rank-explorer-user.png"), full_page=True)
 
@@ -148,14 +149,6 @@ def test_insight_action_opens_whatif_and_shows_the_estimates(page: Any) -> None:
     page.screenshot(path=str(ARTIFACTS / "whatif.png"), full_page=True)
 
 
-def _api(server: str, method: str, path: str, body: Any = None) -> Any:
-    import json
-
-    req = urllib.request.Request(server + path, method=method, headers={"content-type": "application/json"},
-                                 data=None if body is None else json.dumps(body).encode())
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return json.loads(r.read())
-
 
 def test_a_saved_rule_shows_in_the_rank_explorer_as_the_api_ranks(server: str, page: Any) -> None:
     """The merchandiser's question: boost the item at #7 for a customer x4; the Rank explorer shows
@@ -163,27 +156,28 @@ def test_a_saved_rule_shows_in_the_rank_explorer_as_the_api_ranks(server: str, p
     from playwright.sync_api import expect
 
     user = _active_user()
-    before = [r["item_id"] for r in _api(server, "POST", "/recommend", {"user_id": user, "k": 10})["results"]]
-    previous = _api(server, "GET", "/rules")["rules"]
+    before = [r["item_id"] for r in api(server, "POST", "/recommend", {"user_id": user, "k": 10})["results"]]
+    previous = api(server, "GET", "/rules")["rules"]
     target = before[6]
-    _api(server, "PUT", "/rules", {"rules": [{"id": "boostx", "action": "boost", "target": {"item_ids": [target]},
+    api(server, "PUT", "/rules", {"rules": [{"id": "boostx", "action": "boost", "target": {"item_ids": [target]},
                                               "multiplier": 4}], "message": "ui test"})
     try:
-        shown = [r["item_id"] for r in _api(server, "POST", "/recommend", {"user_id": user, "k": 10})["results"]]
+        shown = [r["item_id"] for r in api(server, "POST", "/recommend", {"user_id": user, "k": 10})["results"]]
         assert shown[0] == target
         page.get_by_role("tab", name="Rank explorer").click()
-        page.locator("#rank-mode").get_by_text("user").click()
+        page.locator("#rank-mode").get_by_text("customer").click()
         page.locator("#rank-input textarea, #rank-input input").first.fill(user)
         page.locator("#rank-go").click()
         table = page.locator("#rank-table")
         expect(table).to_contain_text(target)
         rows = table.locator("tbody tr")
         expect(rows.first).to_contain_text(target)  # #1 in the explorer, as in /recommend
-        expect(page.locator("#rank-chart")).to_contain_text("rule:boostx")  # the rule's own part
+        expect(page.locator("#rank-chart")).to_contain_text("rule: boostx")  # the rule's own part
         page.locator("#rank-compare").click()  # A and B are pre-filled with #1 and #2
         verdict = page.locator("#rank-verdict")
-        expect(verdict).to_contain_text(f"{target} (#1) is above {shown[1]} (#2)")
-        expect(verdict).to_contain_text("rule:boostx")
+        expect(verdict).to_contain_text(f"({target}, #1) is above")
+        expect(verdict).to_contain_text(f"({shown[1]}, #2)")
+        expect(verdict).to_contain_text("the biggest difference is 'rule: boostx'")
         page.screenshot(path=str(ARTIFACTS / "rank-explorer-rule.png"), full_page=True)
     finally:
-        _api(server, "PUT", "/rules", {"rules": previous, "message": "restore after ui test"})
+        api(server, "PUT", "/rules", {"rules": previous, "message": "restore after ui test"})

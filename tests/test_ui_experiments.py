@@ -158,10 +158,10 @@ def test_the_summary_gives_the_plan_in_words_and_the_decision() -> None:
     text = experiment_summary(status)
     assert "Experiment `spring-boost` · interleaving · running" in text
     assert "**Traffic:** 50% of users" in text and "2025-03-03 09:00 UTC" in text
-    assert "- A/B: 19,800 sessions (142 days)" in text
-    assert "- CUPED A/B (variance -19%): 16,000 sessions (115 days)" in text
-    assert "- **interleaving: 2,400 sessions (18 days) ← this test**" in text
-    assert "- for comparison, A/B on clicks (what interleaving measures): 21,000 sessions" in text
+    assert "- A/B: about 19,800 visits (142 days)" in text
+    assert "- CUPED A/B (variance -19%): about 16,000 visits (115 days)" in text
+    assert "- **interleaving: about 2,400 visits (18 days) ← this test**" in text
+    assert "- for comparison, A/B on clicks (what interleaving measures): about 21,000 visits" in text
     assert "+4.1%" in text and "revenue" in text
     assert f"**Decision:** {status['decision']}" in text and status["decision"].startswith("keep running")
     assert "12 interleaved lists" in text and "treatment wins 8" in text and "(interim)" in text
@@ -170,7 +170,7 @@ def test_the_summary_gives_the_plan_in_words_and_the_decision() -> None:
 def test_an_ab_summary_marks_cuped_and_reports_users_and_metrics() -> None:
     status = _status(_experiment("ab", plan=_plan()), n=20)
     text = experiment_summary(status)
-    assert "· A/B (CUPED) ·" in text and "- **CUPED A/B (variance -19%): 16,000 sessions (115 days) ← this test**" in text
+    assert "· A/B (CUPED) ·" in text and "- **CUPED A/B (variance -19%): about 16,000 visits (115 days) ← this test**" in text
     assert "10 control and 10 treatment users" in text
     assert "- revenue per user, treatment minus control" in text and "- clicks per user" in text
     assert "95% interval" in text
@@ -280,7 +280,7 @@ def test_a_malformed_rules_table_is_reported_by_start() -> None:
     table = table.astype(object)
     table.loc[0, "priority"] = "high"
     text = start_from_form(FakeExperiments(), lambda: table_to_rules(table), "ok", "interleaving", 100)
-    assert text.startswith("⚠ **Not started.** rules table: priority: 'high' is not a number")
+    assert text.startswith("⚠ **Not started.** rules table row 1, priority: 'high' is not a whole number")
 
 
 def test_start_show_and_stop_through_the_form() -> None:

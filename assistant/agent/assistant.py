@@ -30,8 +30,9 @@ from assistant.agent.tools import (
     registered_tools,
     render,
 )
+from assistant.ids import padded_form
 from assistant.prompts import Prompt, chat_messages, load_prompt
-from recsys_core.errors import ShelfwiseError
+from recsys_core.errors import ShelfwiseError, UnknownIdError
 from recsys_core.privacy import ChatLog, redact
 
 if TYPE_CHECKING:
@@ -145,8 +146,11 @@ class Assistant:
         lex = self.service.lexicon
         if user and user.isdigit():  # --user 17 means the shop's U00017
             user = lex.user_id(user)
+        elif user and user not in lex.user_ids:  # "u00017", "U0017": the shop's U00017, as in a question
+            padded = padded_form(user, prefix=lex.user_prefix, width=lex.user_width)
+            user = padded if padded in lex.user_ids else user
         r = self._route(question, session, intent, user)
-        if user and not r.slots.user_id and user in lex.user_ids:
+        if user and not r.slots.user_id and not r.slots.query and user in lex.user_ids:
             r.slots.user_id = user
         picked = self._llm_tool_choice(question) if intent is None else None
         plan = get_tool(r.intent).plan(r.slots, question, user) if r.intent in registered_tools() else Plan(None)
@@ -159,6 +163,10 @@ class Assistant:
         elif r.intent == CLARIFY:
             plan, options = _which_reading(question, r)
         tool, args = picked if picked else (plan.tool, plan.args)
+        if r.slots.unknown_items and r.intent in _NEEDS_ITEM and not picked:
+            tool, args = None, {}  # "why is P09999 first": not a product of this shop, said instead of a guess
+            text, understood = self._not_a_product(r.slots.unknown_items[0])
+            plan, options = Plan(None, ask=text), []
         if tool == "kb_answer" and r.followup and not picked:  # "and who pays import tax?": the last question is its context
             earlier = self.memory.turns(session)
             if earlier:
@@ -193,6 +201,14 @@ class Assistant:
         out.seconds = round(time.perf_counter() - start, 3)
         self._record(session, question, out, r, [user, r.slots.user_id, out.facts.get("user_id")])
         return out
+
+    def _not_a_product(self, item_id: str) -> tuple[str, dict[str, Any]]:
+        """The answer (and its facts) for a product id the shop does not have."""
+        try:
+            self.service.check_item(item_id)
+        except UnknownIdError as exc:
+            return f"{exc}.", {"unknown_id": item_id, "id_kind": "item", "closest": list(exc.closest)}
+        return f"{item_id} is a product of this shop now: ask again.", {}  # added since the lexicon was read
 
     def _which_item(self, question: str, r: Route) -> tuple[Plan, list[dict[str, Any]]]:
         """A product description several items fit: ask which, with each as an option."""

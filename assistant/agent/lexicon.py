@@ -10,6 +10,7 @@ import pandas as pd
 
 from assistant.agent.entities import Catalog
 from assistant.agent.glossary import CATEGORY_SYNONYMS
+from assistant.ids import id_format
 from recsys_core.data.shop import ShopData
 
 # title words that are also everyday English and would make questions look like product searches
@@ -19,17 +20,6 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
-
-
-def _id_format(ids: pd.Series, default_prefix: str, default_width: int) -> tuple[str, int]:
-    """(prefix, digit width) of ids like U00017, so "user 17" can be written the shop's way."""
-    sample = ids.dropna().astype(str).head(200)
-    found = [m for m in (re.fullmatch(r"([A-Za-z]+)(\d+)", s) for s in sample) if m is not None]
-    if not found:
-        return default_prefix, default_width
-    prefix = pd.Series([m.group(1) for m in found]).mode().iloc[0]
-    width = int(pd.Series([len(m.group(2)) for m in found]).mode().iloc[0])
-    return str(prefix), width
 
 
 @dataclass
@@ -56,9 +46,9 @@ class Lexicon:
         brands = _name_keys(p["brand"].dropna().unique()) if "brand" in p else {}
         cats = {str(c).lower(): str(c) for c in p["category"].dropna().unique()}
         titles = dict(zip(p["item_id"].astype(str), p["title"].astype(str), strict=True))
-        ip, iw = _id_format(p["item_id"], "P", 5)
+        ip, iw = id_format(p["item_id"], "P", 5)
         users = shop.users["user_id"] if shop.users is not None and len(shop.users) else shop.events["user_id"]
-        up, uw = _id_format(users, "U", 5)
+        up, uw = id_format(users, "U", 5)
         user_ids = set(users.dropna().astype(str)) | set(shop.events["user_id"].dropna().astype(str).unique())
         docs = set(shop.knowledge_base["doc_id"].astype(str)) if shop.knowledge_base is not None else set()
         synonyms = {k: cats[v] for k, v in CATEGORY_SYNONYMS.items() if v in cats and k not in cats}

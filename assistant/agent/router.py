@@ -114,6 +114,8 @@ def _context(slots: Slots, previous: Route) -> Slots:
         before = previous.slots.item_ids[:1] or previous.shown[:1]
         if before and before[0] not in slots.item_ids:
             merged.item_ids = [*before, *slots.item_ids]
+    if slots.item_ids or slots.rank or merged.item_ids != previous.slots.item_ids:
+        merged.unknown_items = list(slots.unknown_items)  # an earlier unknown id is not the item now asked about
     merged.continues, merged.refers_back = slots.continues, slots.refers_back
     merged.refers_to_person = slots.refers_to_person
     merged.ambiguous_items = slots.ambiguous_items
@@ -129,7 +131,7 @@ def route(text: str, lex: Lexicon, previous: Route | None = None, *, model: Inte
     intent the user picked from a clarifying question's options, ``default_user`` the user the
     caller has selected (it comes before one remembered from the conversation)."""
     slots = extract_slots(text, lex)
-    if default_user and not slots.user_id and default_user in lex.user_ids:
+    if default_user and not slots.user_id and not slots.query and default_user in lex.user_ids:
         slots.user_id = default_user
     if slots.bare_number and not slots.user_id and lex.user_id(slots.bare_number) in lex.user_ids:
         probe = slots.merged_over(Slots())  # "recs for 1313?": a number where a user belongs

@@ -49,6 +49,15 @@ _RANK = re.compile(r"(?:#\s*(\d+)|\b(?:rank(?:ed)?|position|number|no\.)\s*(\d+)
 _TOPK = re.compile(r"\btop[\s-]*(\d+)\b", re.I)
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _PREFIXED = r"(?<![A-Za-z0-9]){prefix}\d+(?![A-Za-z0-9])"
+# "first for waterproof tent", "when people search for waterproof tent": the words after it, to the end
+_FOR_PHRASE = re.compile(r"\b(?:for|search(?:es|ed|ing)?(?:\s+for)?|results\s+(?:of|for))\s+"
+                         r"(?:(?:the|a|an)\s+)?(?:(?:search(?:es)?|query|term|keywords?|phrase)\s+)?(?:of\s+)?"
+                         r"([^?!.,;:\"“”()]{2,80}?)\s*(?=[?!.,;:]|$)", re.I)
+_PHRASE_TAIL = re.compile(r"(?:\s+(?:and why|why|please|now|today|then|in (?:the )?(?:search|results)(?: results)?|"
+                          r"search(?: results)?|results))+\s*$", re.I)
+_NOT_A_SEARCH = frozenset("""user users customer customers shopper shoppers client clients buyer buyers member members
+me him her them they us you it this that these those everyone everybody anyone someone people all""".split())
+_AN_ID = re.compile(r"[A-Za-z]+\d+|#\s*\d|^\s*\d+\s*$")
 _DAYS = re.compile(r"\b(?:last|past|next)\s+(\d+)\s+(day|week|month)s?\b", re.I)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
              "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "top": 1}
@@ -75,6 +84,7 @@ class Slots:
     dates: list[str] = field(default_factory=list)
     period: str | None = None  # "last 30 days", "this month"
     unknown_ids: list[str] = field(default_factory=list)  # ids the shop does not have
+    unknown_items: list[str] = field(default_factory=list)  # the product ids among them ("P09999")
     ambiguous_items: list[str] = field(default_factory=list)  # a product description several items fit
     product_description: str | None = None  # the words that named a product ("green Copperline cutting board")
     query: str | None = None  # a quoted search ("for the search 'yoga mat'")
@@ -82,6 +92,11 @@ class Slots:
     continues: bool = False  # "and for user 20?", "same for U00020": continues the previous question
     refers_back: bool = False  # "it", "that one", "the second one": needs the conversation
     refers_to_person: bool = False  # "they", "their list": the user of the conversation
+
+    @property
+    def named_items(self) -> list[str]:
+        """The products named, known or not ("P09999" is answered as not a product of the shop)."""
+        return [*self.item_ids, *(i for i in self.unknown_items if i not in self.item_ids)]
 
     @property
     def category(self) -> str | None:
@@ -189,6 +204,23 @@ def _users(text: str, lex: Lexicon, s: Slots) -> None:
         s.user_id = s.unknown_ids[0]
 
 
+def search_phrase(text: str, lex: Lexicon) -> str | None:
+    """The search a question names after "for" or "search for" ("why is P00243 first for waterproof
+    tent?" -> "waterproof tent"): the whole phrase, when it holds a product word, brand or category
+    of the shop and no id, person or pronoun."""
+    found = None
+    for m in _FOR_PHRASE.finditer(text):
+        phrase = _PHRASE_TAIL.sub("", m.group(1)).strip()
+        tw = words(phrase)
+        if not tw or len(tw) > 8 or tw[0] in _NOT_A_SEARCH or _AN_ID.search(phrase):
+            continue
+        vocab = {**{k: k for k in lex.nouns}, **lex.brands, **lex.categories, **lex.category_synonyms}
+        typed = lex.catalog.find_types(tw) if lex.catalog is not None else []
+        if typed or _find_phrases(tw, vocab):
+            found = " ".join(phrase.split())
+    return found
+
+
 def extract_slots(text: str, lex: Lexicon) -> Slots:
     """All slots found in ``text``, resolved against the shop's vocabulary."""
     from assistant.agent.entities import fuzzy_lookup
@@ -210,6 +242,7 @@ def extract_slots(text: str, lex: Lexicon) -> Slots:
             s.item_ids.append(item_id)
         elif item_id not in s.unknown_ids:
             s.unknown_ids.append(item_id)
+            s.unknown_items.append(item_id)
     hints = english_hints(text)
     tw = words(text) + (words(hints) if hints else [])
     s.brands = _find_phrases(tw, lex.brands)
@@ -253,6 +286,8 @@ def extract_slots(text: str, lex: Lexicon) -> Slots:
         s.period = f"{m.group(1).lower()} {m.group(2).lower()}"
     if (m := _QUOTED.search(text)):
         s.query = m.group(1).strip()
+    elif s.user_id is None:  # "why is P00243 first for waterproof tent?": the whole phrase is the search
+        s.query = search_phrase(text, lex)
     if not (s.user_id or s.item_ids or s.unknown_ids or s.percent is not None or s.amounts or s.k or s.rank):
         nums = _BARE_NUMBER.findall(text)
         if len(nums) == 1:

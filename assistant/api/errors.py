@@ -61,9 +61,14 @@ def validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str,
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ShelfwiseError)
     async def _library(request: Request, exc: ShelfwiseError) -> JSONResponse:
+        from recsys_core.errors import UnknownIdError
+
         status = status_of(exc)
         kind = {404: "not_found", 409: "conflict", 413: "too_large", 503: "not_available"}.get(status, "bad_input")
-        return JSONResponse({"error": kind, "message": str(exc)}, status_code=status)
+        body: dict[str, Any] = {"error": kind, "message": str(exc)}
+        if isinstance(exc, UnknownIdError):  # "did you mean": the nearest known ids, nearest first
+            body["closest"] = list(exc.closest)
+        return JSONResponse(body, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -55,6 +55,8 @@ class RecommendRequest(_Strict):
     category: list[str] = Field(default_factory=list, max_length=50)
     brand: list[str] = Field(default_factory=list, max_length=50)
     exclude_item_ids: list[str] = Field(default_factory=list, max_length=1000)
+    new_visitor: bool = Field(default=False, description="serve the new-visitor list (popular and trending items) "
+                              "when user_id is not a customer yet, instead of a 404; the response says so")
 
     def filters(self) -> dict[str, Any]:
         names = ("category", "brand", "exclude_item_ids")

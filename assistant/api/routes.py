@@ -50,7 +50,7 @@ def search(body: SearchRequest, request: Request) -> dict[str, Any]:
                                 brands=tuple(f.brands), in_stock=f.in_stock)
     hits, experiment = svc.serve_search(body.query, k=body.k, filters=filters, explain=body.explain,
                                         user_id=body.user_id)
-    out = {"query": body.query, "mode": svc.search_mode, "results": _sided(plain(hits), experiment)}
+    out: dict[str, Any] = {"query": body.query, "mode": svc.search_mode, "results": _sided(plain(hits), experiment)}
     if experiment is not None:
         out["experiment"] = experiment
     if svc.search_note:  # a damaged or unreachable index is never a silent downgrade
@@ -59,12 +59,17 @@ def search(body: SearchRequest, request: Request) -> dict[str, Any]:
 
 
 @router.post("/recommend", tags=["ranking"], summary="A user's top-k as shown (live rules applied), each score "
-             "split into parts that sum to it")
+             "split into parts that sum to it; an unknown user_id is a 404 naming the closest ids, unless "
+             "new_visitor=true")
 def recommend(body: RecommendRequest, request: Request) -> dict[str, Any]:
     svc = service_of(request)
-    recs, experiment = svc.serve_recommend(body.user_id, k=body.k, filters=body.filters())
+    recs, experiment = svc.serve_recommend(body.user_id, k=body.k, filters=body.filters(), new_visitor=body.new_visitor)
+    note = svc.new_visitor_note(body.user_id) if body.new_visitor else None  # a 404 came first when not asked
     rows = _sided([{**plain(r), "title": _title(svc, r.item_id)} for r in recs], experiment)
-    out = {"user_id": body.user_id, "k": body.k, "filters": body.filters(), "results": rows}
+    out: dict[str, Any] = {"user_id": body.user_id, "k": body.k, "filters": body.filters(),
+                           "new_visitor": note is not None, "results": rows}
+    if note is not None:  # not a customer: the list is the generic one, and the response says so
+        out["note"] = note
     if experiment is not None:  # the list came from a running experiment: say which side gave each item
         out["experiment"] = experiment
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.models import RuleSetIn, WhatIfRequest
 from assistant.jsonable import plain
@@ -54,6 +55,25 @@ def delete_rule(rule_id: str, request: Request) -> dict[str, Any]:
 def lint_rules(body: RuleSetIn, request: Request) -> dict[str, Any]:
     desk = merchandising_of(request)
     return {"lint": desk.lint(desk.parse(body.rules, "rules"))}
+
+
+@router.post("/rules/diff", summary="What saving a proposed rule set would add, change and remove")
+def diff_rules(body: RuleSetIn, request: Request) -> dict[str, Any]:
+    desk = merchandising_of(request)
+    return plain(desk.diff(desk.parse(body.rules, "rules")))
+
+
+class RestoreIn(BaseModel):
+    """Body of POST /rules/restore: the saved version to make live again."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1, description="a version from GET /rules 'history'")
+    message: str = Field(default="", max_length=500)
+
+
+@router.post("/rules/restore", summary="Save a past version again as the new live version")
+def restore_rules(body: RestoreIn, request: Request) -> dict[str, Any]:
+    return plain(merchandising_of(request).restore(body.version, body.message))
 
 
 @router.post("/whatif", summary="Before/after ranking and the replay estimate for proposed rules")

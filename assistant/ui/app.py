@@ -11,6 +11,9 @@ CSS = """
 .insight-card { padding: 8px; margin-bottom: 6px; }
 .suggestion-chip { max-width: fit-content; }
 .lab-field-error * { color: var(--error-text-color, #b91c1c) !important; }
+.confirm-row { align-items: center; padding: 6px 10px; border-radius: 6px;
+               border: 1px solid var(--error-border-color, #fca5a5); background: var(--error-background-fill, #fef2f2); }
+abbr[title] { text-decoration: underline dotted; cursor: help; }
 """
 
 
@@ -43,4 +46,5 @@ def build_ui(service: ShelfwiseService, desk: Merchandising | None = None) -> An
                 build_data_tab(service, demo)
         demo.load(whatif["load_live"], None, whatif["rules"])  # the table starts as the live rule set
         demo.load(whatif["load_experiments"], None, whatif["experiments"])
+        demo.load(whatif["load_choices"], whatif["choices_inputs"], whatif["choices_outputs"])  # editor pickers, versions
     return demo

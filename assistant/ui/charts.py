@@ -10,8 +10,9 @@ LAYOUT = {"margin": {"l": 50, "r": 20, "t": 30, "b": 90}, "height": 380, "templa
 
 
 def stacked_bars(frame: pd.DataFrame, *, x: str, y: str, colour: str, colours: dict[str, str] | None = None,
-                 title: str = "") -> Any:
-    """One bar per ``x``, split into ``colour`` segments (negative parts stack below zero)."""
+                 title: str = "", y_title: str = "") -> Any:
+    """One bar per ``x``, split into ``colour`` segments (negative parts stack below zero);
+    ``y_title`` names the axis in words (default: the column name)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -20,7 +21,7 @@ def stacked_bars(frame: pd.DataFrame, *, x: str, y: str, colour: str, colours: d
         fig.add_trace(go.Bar(x=part[x], y=part[y], name=str(name),
                              marker_color=(colours or {}).get(str(name))))
     fig.update_layout(barmode="relative", title=title, xaxis={"categoryorder": "array", "categoryarray": order,
-                                                              "tickangle": -40}, yaxis_title=y, **LAYOUT)
+                                                              "tickangle": -40}, yaxis_title=y_title or y, **LAYOUT)
     return fig
 
 

@@ -9,13 +9,45 @@ from typing import Any
 
 from assistant.service import ShelfwiseService
 from assistant.ui.common import readable
+from recsys_core.errors import ShelfwiseError
 
-SUGGESTIONS = (
-    "What is your return policy?",
-    "Recommend something for user U0001",
-    "Which categories are trending up?",
-    "Suggest a promotion for slow movers",
-)
+GENERIC_PLACEHOLDER = "Ask about rankings, policies, trends or promotions."
+
+
+def example_ids(service: ShelfwiseService) -> tuple[str | None, str | None]:
+    """(customer, product) of this shop for the examples: its most active customer and the item
+    ranked first for them (the most chosen item when no recommender is built); None when unknown."""
+    try:
+        events = service.shop.events
+    except ShelfwiseError:
+        return None, None
+    users = events["user_id"].dropna().astype(str)
+    if not len(users):
+        return None, None
+    customer = str(users.value_counts().index[0])
+    try:
+        top = service.recommend(customer, k=1)
+        product = top[0].item_id if top else None
+    except ShelfwiseError:
+        product = None
+    if product is None:
+        items = events["item_id"].dropna().astype(str)
+        product = str(items.value_counts().index[0]) if len(items) else None
+    return customer, product
+
+
+def suggestions(customer: str | None) -> tuple[str, ...]:
+    """The example questions under the chat, with a customer id that exists in this shop."""
+    personal = (f"Recommend something for customer {customer}",) if customer else ()
+    return ("What is your return policy?", *personal, "Which categories are trending up?",
+            "Suggest a promotion for slow movers")
+
+
+def question_placeholder(customer: str | None, product: str | None) -> str:
+    """The question box's hint, naming ids that exist in this shop."""
+    if customer and product:
+        return f"Why is {product} ranked first for customer {customer}?"
+    return GENERIC_PLACEHOLDER
 
 
 def citation_line(citations: list[str]) -> str:
@@ -39,22 +71,24 @@ MAX_OPTIONS = 4  # buttons for a clarifying question's readings (or the products
 def build_chat_tab(service: ShelfwiseService) -> None:
     import gradio as gr
 
+    customer, product = example_ids(service)
     session = gr.State(lambda: uuid.uuid4().hex[:12])
     offered = gr.State([])  # the options of the last clarifying answer
     chatbot = gr.Chatbot(label="Shelfwise assistant", height=460, elem_id="chat-history",
-                         placeholder="Ask about rankings, policies, trends or promotions.")
+                         placeholder=GENERIC_PLACEHOLDER)
     with gr.Row():
         option_buttons = [gr.Button(visible=False, size="sm", elem_classes=["clarify-option"],
                                     elem_id=f"chat-option-{i}") for i in range(MAX_OPTIONS)]
     with gr.Row():
-        question = gr.Textbox(label="Question", placeholder="Why is P00042 ranked first for user U0017?",
+        question = gr.Textbox(label="Question", placeholder=question_placeholder(customer, product),
                               scale=5, elem_id="chat-input", max_length=2000)
-        user = gr.Textbox(label="Default user id (optional)", scale=1, elem_id="chat-user", max_length=128)
+        user = gr.Textbox(label="Default customer id (optional)", scale=1, elem_id="chat-user", max_length=128,
+                          placeholder=f"e.g. {customer}" if customer else "")
     with gr.Row():
         send = gr.Button("Ask", variant="primary", elem_id="chat-send")
         clear = gr.Button("New conversation", size="sm")
     with gr.Row():
-        chips = [gr.Button(s, size="sm", elem_classes=["suggestion-chip"]) for s in SUGGESTIONS]
+        chips = [gr.Button(s, size="sm", elem_classes=["suggestion-chip"]) for s in suggestions(customer)]
 
     def buttons(options: list[dict[str, Any]]) -> list[Any]:
         return [gr.update(value=options[i]["label"], visible=True) if i < len(options) else gr.update(visible=False)

@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.ui.common import hover
+from assistant.wording import money
 from recsys_core.errors import ShelfwiseError
 from recsys_core.strategy.experiments import ExperimentError
 from recsys_core.strategy.experiments.record import check_name
@@ -84,6 +86,18 @@ def stop_from_form(experiments: Any, name: Any) -> str:
         experiment_summary(status)
 
 
+def stop_question(experiments: Any, name: Any) -> str:
+    """The question before "Stop the named experiment" stops it (the name checked first: a
+    typed error names the field, and an unknown experiment is said before anything is asked)."""
+    found = experiments.status(parse_name(name))
+    e = found["experiment"]
+    if e.get("status") == "stopped":
+        raise ExperimentError(f"name: experiment {e['name']!r} is stopped already")
+    return (f"**Stop experiment `{e['name']}` now?** Its shoppers go back to the live rules at once; its record and "
+            f"figures so far are kept ({int(found.get('impressions') or 0):,} lists served, "
+            f"{float(found.get('days_running') or 0.0):.1f} days).")
+
+
 def show_from_form(experiments: Any, name: Any) -> str:
     try:
         return experiment_summary(experiments.status(parse_name(name)))
@@ -104,12 +118,17 @@ def _p(x: Any) -> str:
     return "n/a" if x is None else f"{float(x):.2g}"
 
 
-def _interval(found: Mapping[str, Any], value: str) -> str:
-    """``+0.120 (95% interval -0.050 to +0.290, p = 0.17)``; without an interval yet, says so."""
+def _money(x: Any) -> str:
+    return "n/a" if x is None else money(x, signed=True)
+
+
+def _interval(found: Mapping[str, Any], value: str, show: Callable[[Any], str] = _num) -> str:
+    """``+0.120 (95% interval -0.050 to +0.290, p = 0.17)`` (``show`` formats the figures: money
+    for revenue); without an interval yet, says so. The terms explain themselves on hover."""
     if found.get("ci_low") is None or found.get("ci_high") is None:
-        return f"{_num(found.get(value))} (no interval yet: too little data)"
-    return (f"{_num(found.get(value))} (95% interval {_num(found.get('ci_low'))} to {_num(found.get('ci_high'))}, "
-            f"p = {_p(found.get('p_value'))})")
+        return f"{show(found.get(value))} (no interval yet: too little data)"
+    return (f"{show(found.get(value))} ({hover('95% interval')} {show(found.get('ci_low'))} to "
+            f"{show(found.get('ci_high'))}, {hover('p', 'p-value')} = {_p(found.get('p_value'))})")
 
 
 def _plural(n: int, word: str) -> str:
@@ -121,7 +140,7 @@ def _sessions(plan: Mapping[str, Any], key: str) -> str:
     if n is None:
         return "cannot detect it (the replay predicts no change)"
     days = (plan.get("days") or {}).get(key)
-    return f"{int(n):,} sessions" + ("" if days is None else f" ({int(days):,} days)")
+    return f"about {int(n):,} visits" + ("" if days is None else f" ({int(days):,} days)")
 
 
 def plan_lines(experiment: Mapping[str, Any]) -> list[str]:
@@ -131,10 +150,11 @@ def plan_lines(experiment: Mapping[str, Any]) -> list[str]:
     if not plan:
         note = str(experiment.get("note") or "").strip() or "no test plan was made for this experiment"
         return [f"**Test plan:** none: {note.removeprefix('no test plan: ')}"]
-    lines = [f"**Test plan** (sessions needed to detect the change the replay predicts in {plan.get('metric', 'revenue')}"
-             f", {plan.get('predicted_change', 0.0):+.1%}, at {plan.get('alpha', 0.05):.0%} significance and "
-             f"{plan.get('power', 0.8):.0%} power; the shop has about {plan.get('sessions_per_day', 0):,.0f} "
-             "sessions a day):"]
+    lines = [f"**Test plan:** the {hover('visits', 'visits needed')} each method needs, both versions together, "
+             "before the difference is trustworthy: enough to detect the change the replay predicts in "
+             f"{plan.get('metric', 'revenue')}, {plan.get('predicted_change', 0.0):+.1%}, at "
+             f"{plan.get('alpha', 0.05):.0%} {hover('significance')} and {plan.get('power', 0.8):.0%} "
+             f"{hover('power')}; the shop has about {plan.get('sessions_per_day', 0):,.0f} visits a day:"]
     mine = "cuped" if experiment.get("method") == "ab" else "interleaving"
     for key, label in PLAN_ROWS:
         if key == "cuped":
@@ -142,8 +162,8 @@ def plan_lines(experiment: Mapping[str, Any]) -> list[str]:
         text = f"{label}: {_sessions(plan, key)}"
         lines.append(f"- **{text} ← this test**" if key == mine else f"- {text}")
     if plan.get("ab_sessions_clicks") is not None:  # interleaving counts clicks: its like-for-like A/B
-        lines.append(f"- for comparison, A/B on clicks (what interleaving measures): {int(plan['ab_sessions_clicks']):,} "
-                     "sessions")
+        lines.append(f"- for comparison, A/B on clicks (what interleaving measures): about "
+                     f"{int(plan['ab_sessions_clicks']):,} visits")
     return lines
 
 
@@ -158,11 +178,12 @@ def figure_lines(status: Mapping[str, Any]) -> list[str]:
                 f"preference for the treatment {_interval(il, 'preference')}"]
     users = status.get("users") or {}
     lines = [f"**{label}:** {users.get('control', 0):,} control and {_plural(users.get('treatment', 0), 'treatment user')}"
-             f" (sample-ratio check p = {_p(status.get('srm_p_value'))})"]
+             f" ({hover('sample-ratio check')} p = {_p(status.get('srm_p_value'))})"]
     for metric, found in (status.get("metrics") or {}).items():
         c = found.get("cuped") or {}
+        show = _money if metric in ("revenue", "margin") else _num
         lines.append(f"- {metric} per user, treatment minus control (CUPED, variance "
-                     f"-{float(c.get('variance_reduction') or 0.0):.0%}): {_interval(c, 'difference')}")
+                     f"-{float(c.get('variance_reduction') or 0.0):.0%}): {_interval(c, 'difference', show)}")
     return lines
 
 
@@ -214,3 +235,16 @@ def experiments_overview(experiments: Any) -> pd.DataFrame:
         except ShelfwiseError as exc:
             results[r["name"]] = str(exc)
     return experiments_frame(rows, results)
+
+
+def ab_plan_line(plan: Mapping[str, Any] | None) -> str:
+    """The what-if replay's A/B plan (``report["ab_plan"]``) in words: "An A/B test needs about
+    20,279 visits per version before the difference is trustworthy (about 145 days)"."""
+    if not plan or not plan.get("per_arm"):
+        return ""
+    days = plan.get("days_needed")
+    when = f" (about {float(days):,.0f} days of the shop's traffic)" if isinstance(days, int | float) else ""
+    metric = str(plan.get("metric", "revenue"))
+    return (f"An A/B test of this change needs about {int(plan['per_arm']):,} "
+            f"{hover('visits per version')} before the difference is trustworthy{when}, to detect a "
+            f"{float(plan.get('mde_relative') or 0.0):+.0%} change in {metric}.")

@@ -7,6 +7,7 @@ nothing is saved (the lab checks every field before it writes a play).
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
@@ -14,7 +15,8 @@ import pandas as pd
 
 from assistant.service import NotBuiltError, ShelfwiseService
 from assistant.ui.charts import bars, intervals
-from assistant.ui.common import readable
+from assistant.ui.common import hover, readable
+from assistant.wording import shop_currency
 from recsys_core.strategy.lab.model import KINDS, LabError, LabNotFoundError
 
 SCENARIO_COLUMNS = ["id", "kind", "title", "decision date", "goal", "actions"]
@@ -53,11 +55,39 @@ def scenario_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
                         columns=SCENARIO_COLUMNS)
 
 
+TARGET_WORDS = {"item_ids": "products", "brands": "brand", "categories": "category"}
+_DOLLARS = re.compile(r"([+-]?)\$(\d[\d,]*(?:\.\d+)?)")
+_LIFT = re.compile(r"\blift (\d+(?:\.\d+)?)")
+
+
+def in_words(text: str, currency: str | None = None) -> str:
+    """A brief's or debrief's text as shown: money in the shop's currency (the library writes
+    "$"), "lift 171.0" as how many times more often than chance, terms explained on hover."""
+    currency = shop_currency() if currency is None else currency
+    if currency != "$":
+        code = len(currency) == 3 and currency.isalpha()
+        text = _DOLLARS.sub(lambda m: f"{m[1]}{m[2]} {currency}" if code else f"{m[1]}{currency}{m[2]}", text)
+    text = _LIFT.sub(lambda m: f"{hover('lift')} {m[1]} (bought together {_times(float(m[1]))} more often than "
+                               "chance)", text)
+    return text.replace("95% CI", hover("95% interval")).replace("95% interval ", hover("95% interval") + " ")
+
+
+def _times(x: float) -> str:
+    return f"{x:,.0f}×" if x >= 10 else f"{x:.1f}×"
+
+
 def _rule_text(rule: dict[str, Any]) -> str:
-    target = "; ".join(f"{k.replace('item_ids', 'items')}: {', '.join(map(str, v))}"
+    """A rule in words: "boost brand Northpeak ×1.5", "pin products P00042 at position 2"."""
+    target = "; ".join(f"{TARGET_WORDS.get(k, k)} {', '.join(map(str, v))}"
                        for k, v in rule.get("target", {}).items() if v)
-    effect = " ".join(f"{k} {rule[k]}" for k in ("multiplier", "additive", "position") if k in rule)
-    return " ".join(p for p in (f"`{rule.get('action', '')}`", target, effect) if p)
+    effect = []
+    if isinstance(rule.get("multiplier"), int | float):
+        effect.append(f"×{rule['multiplier']:g}")
+    if isinstance(rule.get("additive"), int | float):
+        effect.append(f"{rule['additive']:+g} to the score")
+    if rule.get("position") is not None:
+        effect.append(f"at position {rule['position']}")
+    return " ".join(p for p in (f"**{rule.get('action', '')}**", target, " ".join(effect)) if p)
 
 
 def brief_markdown(s: dict[str, Any]) -> str:
@@ -67,7 +97,7 @@ def brief_markdown(s: dict[str, Any]) -> str:
              f"**Horizon:** {s['horizon_days']} days · **Goal:** more {s['goal']}",
              "", f"**Question:** {s['question']}", "", "#### The brief"]
     for n, fact in enumerate(s["brief"], 1):
-        lines.append(f"{n}. **[{fact['id']}]** {fact['text']}  \n   <small>source: {fact['source']}</small>")
+        lines.append(f"{n}. **[{fact['id']}]** {in_words(fact['text'])}  \n   <small>source: {fact['source']}</small>")
     lines += ["", "#### The actions"]
     for a in s["actions"]:
         rules = "; ".join(_rule_text(r) for r in a["rules"]) or "no rule"
@@ -106,7 +136,7 @@ def debrief_markdown(result: dict[str, Any]) -> str:
     facts = result["debrief"]
     head = (f"### Debrief · {facts['scenario']} · " + ("right choice" if facts["choice_correct"] else "not the best choice")
             + " · " + ("inside your interval" if facts["in_interval"] else "outside your interval"))
-    return head + "\n\n" + result["text"].replace("\n", "\n\n")
+    return head + "\n\n" + in_words(result["text"]).replace("\n", "\n\n")
 
 
 def progress_markdown(summary: dict[str, Any]) -> str:
@@ -118,7 +148,8 @@ def progress_markdown(summary: dict[str, Any]) -> str:
     return "\n".join([
         f"**{summary['learner']}**: {n} scenario{'s' if n != 1 else ''} played ({plays} play{'s' if plays != 1 else ''})",
         "",
-        "| right choice | right direction | outcome inside the interval | mean interval width | Brier-style score |",
+        f"| right choice | right direction | outcome inside the interval | {hover('mean interval width')} | "
+        f"{hover('Brier-style score')} |",
         "|---|---|---|---|---|",
         f"| {_share(summary['choice_accuracy'])} | {_share(summary['direction_accuracy'])} | "
         f"{_share(summary['in_interval'])} | {width} | {brier} |",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from recsys_core.data.store import load_quality_report, load_store, read_manifest
@@ -36,7 +37,8 @@ def shop_summary(workspace: str | os.PathLike[str]) -> dict[str, Any]:
     }
 
 
-def format_summary(summary: dict[str, Any]) -> str:
+def format_summary(summary: dict[str, Any], money: Callable[[float], str] | None = None) -> str:
+    """The summary as text; ``money`` writes an amount (default: to the cent, no currency)."""
     c = summary["counts"]
     lines = [
         f"Shop store version {summary['store_version']}",
@@ -50,7 +52,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     types = ", ".join(f"{k} {v:,}" for k, v in summary["event_types"].items())
     lines.append(f"  event types: {types}")
     lines.append(
-        f"  purchase revenue {summary['purchase_revenue']:,.2f}; out-of-stock items {summary['out_of_stock_items']:,}"
+        f"  purchase revenue {(money or '{:,.2f}'.format)(summary['purchase_revenue'])}; out-of-stock items {summary['out_of_stock_items']:,}"
     )
     cats = ", ".join(f"{k} ({v})" for k, v in summary["top_categories"].items())
     lines.append(f"  top categories: {cats}")

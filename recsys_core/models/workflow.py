@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,23 @@ def fit_and_report(data: Interactions, *, config: HybridConfig | None = None, lo
     return model, report, split
 
 
+BASELINES = ("popularity", "item_knn")  # components that are recommenders on their own
+
+
+def baseline_figures(model: HybridRecommender, split: Split) -> dict[str, dict[str, float]]:
+    """The test figures of the model's popularity and item-kNN components alone, on the same
+    test users: what the hybrid has to beat (the components are fitted already, so this is
+    one more scoring pass, no training)."""
+    from recsys_core.models.protocol import ScoreFn, multi_report
+
+    fns: dict[str, ScoreFn] = {name: model.components_[name].score for name in BASELINES if name in model.components_}
+    if not fns:
+        return {}
+    found = multi_report(fns, split, train_seconds={}, progress=False)
+    return {r.model: {"hr_at_10": r.hr_at_10, "ndcg_at_10": r.ndcg_at_10, "mrr": r.mrr,
+                      "coverage_at_10": r.coverage_at_10, "novelty_at_10": r.novelty_at_10} for r in found}
+
+
 def sequences_to_interactions(sequences_path: str | os.PathLike[str], item_text_path: str | None,
                               cache_dir: str | None) -> Interactions:
     """Interactions from a Beauty.txt-format file (+ optional items.jsonl-format text)."""
@@ -110,6 +128,7 @@ def train_workspace(workspace: str | os.PathLike[str], *, config: HybridConfig |
     from recsys_core.models.hybrid_artifacts import save_hybrid
     from recsys_core.models.splits import from_events
 
+    started = time.perf_counter()
     ws = Workspace(workspace)
     shop = load_store(ws.root)
     products = shop.products
@@ -119,11 +138,14 @@ def train_workspace(workspace: str | os.PathLike[str], *, config: HybridConfig |
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log_dir = str(ws.runs_dir / f"recommender-{stamp}")
     model, report, split = fit_and_report(data, config=config, log_dir=log_dir)
+    report.extra["baselines"] = baseline_figures(model, split)
     # the served model keeps the full histories (validation + test events included)
     model.histories_ = {u: np.asarray(s, dtype=np.int64) for u, s in enumerate(data.sequences)}
     model.item_counts_ = data.item_counts()
     folder = save_hybrid(model, ws.model_dir)
-    summary = {"model": str(folder), "tensorboard": log_dir, "report": report.to_dict()}
+    summary = {"model": str(folder), "tensorboard": log_dir, "report": report.to_dict(),
+               "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+               "seconds": round(time.perf_counter() - started, 1)}
     atomic_write_json(ws.model_report_path, summary, default=float)  # a kill never leaves half a report
     return summary
 

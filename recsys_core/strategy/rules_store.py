@@ -20,7 +20,7 @@ from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from recsys_core.strategy.errors import RuleError, RulesStoreError
-from recsys_core.strategy.rules import RuleSet
+from recsys_core.strategy.rules import Rule, RuleSet
 from recsys_core.workspace import Workspace, atomic_write_text
 
 CURRENT = "rules.yaml"
@@ -126,3 +126,61 @@ def load_rules(workspace: str | Path, version: int | None = None) -> RuleSet:
         known = [e["version"] for e in history(workspace)]
         raise RulesStoreError(f"rules version {version} not found in {str(folder)!r}; saved versions: {known or 'none'}")
     return load_rules_file(path)
+
+
+# ---- comparing versions ------------------------------------------------------------------------
+# a rule's fields in words, for "what changed" ("multiplier 1.2 -> 1.5")
+FIELD_WORDS = {"target.item_ids": "target products", "target.brands": "target brands",
+               "target.categories": "target categories", "target.attributes": "target attributes",
+               "scope.queries": "search queries", "scope.categories": "page categories",
+               "scope.segments": "customer segments", "scope.surfaces": "surfaces"}
+
+
+def _flat(rule: Rule) -> dict[str, Any]:
+    data = rule.model_dump(mode="json")
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("target", "scope"):
+            for sub, inner in value.items():
+                out[f"{key}.{sub}"] = inner
+        elif key != "id":
+            out[key] = value
+    return out
+
+
+def _words(value: Any) -> str:
+    if value is None or value == [] or value == {} or value == "":
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def rule_changes(before: Rule, after: Rule) -> list[str]:
+    """What differs between two versions of a rule, in words: ["multiplier 1.2 -> 1.5", ...]."""
+    old, new = _flat(before), _flat(after)
+    return [f"{FIELD_WORDS.get(k, k)} {_words(old.get(k))} -> {_words(new.get(k))}"
+            for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+
+
+def diff_rules(before: RuleSet, after: RuleSet) -> dict[str, Any]:
+    """Rules ``after`` adds to ``before``, changes (with what changed) and removes; ids kept
+    unchanged are listed too. Rules are compared by id."""
+    old = {r.id: r for r in before.rules}
+    new = {r.id: r for r in after.rules}
+
+    def dump(rule: Rule) -> dict[str, Any]:
+        return rule.model_dump(mode="json", exclude_defaults=True)
+
+    changed = [{"id": i, "changes": rule_changes(old[i], r), "before": dump(old[i]), "after": dump(r)}
+               for i, r in new.items() if i in old and old[i] != r]
+    return {"added": [dump(r) for i, r in new.items() if i not in old],
+            "changed": changed,
+            "removed": [dump(r) for i, r in old.items() if i not in new],
+            "unchanged": [i for i, r in new.items() if i in old and old[i] == r]}

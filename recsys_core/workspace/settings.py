@@ -57,6 +57,11 @@ SETTINGS: tuple[Setting, ...] = (
         "(torch, fp32); a workspace's adapted encoder is used at the same precision",
     ),
     Setting(
+        "currency", "SHELFWISE_CURRENCY", "$",
+        "the shop's currency on money in the app and the assistant's answers: a symbol written before the "
+        "amount (`$`, `€`, `£`) or a three-letter code written after it (`EUR`)",
+    ),
+    Setting(
         "openai_api_key", "OPENAI_API_KEY", None,
         "API key sent to an `openai:` LLM server",
         secret=True,

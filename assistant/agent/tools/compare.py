@@ -51,6 +51,8 @@ def differences(a: dict[str, Any], b: dict[str, Any], a_above_b: bool, n: int = 
 
 
 def run(service: Any, item_a: str, item_b: str, user_id: str | None = None, query: str | None = None) -> ToolResult:
+    if user_id:
+        service.check_user(user_id)  # not a customer: said so before the items are looked up
     titles = {i: product_brief(service, i)["title"] for i in (item_a, item_b)}
     args = {"item_a": item_a, "item_b": item_b}
     if query and not user_id:
@@ -160,18 +162,19 @@ def template(f: dict[str, Any]) -> str:
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
-    if len(slots.item_ids) < 2:
+    items = slots.item_ids
+    if len(items) < 2:
         return Plan(None, ask="Which two items should I compare? Give both ids.")
-    args: dict[str, Any] = {"item_a": slots.item_ids[0], "item_b": slots.item_ids[1]}
+    args: dict[str, Any] = {"item_a": items[0], "item_b": items[1]}
     if slots.user_id or user:
         args["user_id"] = slots.user_id or user
-    elif slots.product_type:
-        args["query"] = slots.product_type
+    elif slots.query or slots.product_type:
+        args["query"] = slots.query or slots.product_type  # "... for waterproof tent": the whole phrase
     return Plan("compare", args)  # neither: price and stock side by side
 
 
 def accepts(slots: Any, text: str) -> bool:
-    return len(slots.item_ids) >= 2
+    return len(slots.named_items) >= 2
 
 
 TOOL = register(Tool(

@@ -66,6 +66,8 @@ def held_back(parts: dict[str, float], cutoff: dict[str, float], n: int = 3) -> 
 def run(service: Any, item_id: str | None = None, user_id: str | None = None, query: str | None = None,
         rank: int | None = None) -> ToolResult:
     asked_rank = rank
+    if user_id:  # an id that is not a customer is the answer, before anything is looked up
+        service.check_user(user_id)
     if item_id is None:  # "why is #3 first for user 12": the item shown at that rank
         if not (rank and (user_id or query)):
             raise UnknownIdError("item", None, "the question (name an item id, or a user or search and a rank)")
@@ -160,22 +162,23 @@ def template(f: dict[str, Any]) -> str:
 def plan(slots: Any, question: str, user: str | None) -> Plan:
     user = slots.user_id or user
     query = slots.query or slots.product_type
-    if not slots.item_ids:
+    items = slots.item_ids
+    if not items:
         if slots.rank and (slots.user_id or (user and not query)):
             return Plan("explain_ranking", {"user_id": slots.user_id or user, "rank": slots.rank})
         if slots.rank and query:  # "what's #2 for the search 'yoga mat', and why?"
             return Plan("explain_ranking", {"query": query, "rank": slots.rank})
         return Plan(None, ask="Which item should I explain? Give its id, e.g. P00042.")
-    if user:
-        return Plan("explain_ranking", {"item_id": slots.item_ids[0], "user_id": user})
+    if slots.user_id or (user and not slots.query):  # a search named in the question beats the default user
+        return Plan("explain_ranking", {"item_id": items[0], "user_id": user})
     if query:
-        return Plan("explain_ranking", {"item_id": slots.item_ids[0], "query": query})
+        return Plan("explain_ranking", {"item_id": items[0], "query": query})
     return Plan(None, ask="For which user or search query? e.g. \"for user 17\".")
 
 
 def hand_over(slots: Any, text: str) -> str | None:
     """Two items named: the question is which ranks above the other."""
-    return "compare" if len(slots.item_ids) >= 2 else None
+    return "compare" if len(slots.named_items) >= 2 else None
 
 
 TOOL = register(Tool(

@@ -42,7 +42,7 @@ def plan(slots: Any, question: str, user: str | None) -> Plan:
 
 
 def accepts(slots: Any, text: str) -> bool:
-    return bool(slots.item_ids or slots.product_type or slots.brands)  # "how much is a return label" is policy
+    return bool(slots.item_ids or slots.unknown_items or slots.product_type or slots.brands)  # "how much is a return label" is policy
 
 
 TOOL = register(Tool(

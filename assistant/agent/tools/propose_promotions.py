@@ -150,10 +150,10 @@ def template(f: dict[str, Any]) -> str:
 
 
 def _test_text(sessions: dict[str, Any], days: dict[str, Any]) -> str:
-    parts = [f"{label} {sessions[m]:,} sessions ({days[m]:,} days)" for m, label in
+    parts = [f"{label} about {sessions[m]:,} visits ({days[m]:,} days)" for m, label in
              (("interleaving", "interleaving"), ("cuped", "CUPED A/B"), ("ab", "A/B"))
              if sessions.get(m) and days.get(m)]
-    return "; a test needs " + ", ".join(parts) if parts else ""
+    return ("; visits a live test needs before the difference is trustworthy: " + ", ".join(parts)) if parts else ""
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:

@@ -22,6 +22,7 @@ class Args(BaseModel):
 
 def run(service: Any, user_id: str, k: int = 5, category: str | None = None, brand: str | None = None) -> ToolResult:
     only = {key: value for key, value in (("category", category), ("brand", brand)) if value}
+    service.check_user(user_id)  # not a customer: said so, never the generic new-visitor list
     recs = service.recommend(user_id, k=k, filters=only or None)
     rows = [{**product_brief(service, r.item_id), "rank": r.rank, "score": round(r.score, 4),
              "components": {n: round(v, 4) for n, v in r.contributions.items()}, "score_rounded": sig(r.score)}

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from assistant.agent.tools.result import ToolResult
-from recsys_core.errors import ShelfwiseError
+from recsys_core.errors import ShelfwiseError, UnknownIdError
 
 if TYPE_CHECKING:
     from assistant.agent.slots import Slots
@@ -86,6 +86,10 @@ class Tool:
             return ToolResult(self.name, dict(args), {}, error=f"{where}: {first['msg']}")
         try:
             return self.run(service, **clean)
+        except UnknownIdError as exc:  # "U0017 is not a customer of this shop": the answer itself
+            facts = ({"unknown_id": str(exc.value), "id_kind": exc.kind, "closest": list(exc.closest)}
+                     if exc.kind in ("user", "item") and exc.value is not None else {})
+            return ToolResult(self.name, clean, facts, error=str(exc))
         except ShelfwiseError as exc:
             return ToolResult(self.name, clean, {}, error=str(exc))
 

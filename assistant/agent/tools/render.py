@@ -49,10 +49,11 @@ def sig(x: Any, digits: int = 3) -> float:
 
 
 def usd(x: Any, *, signed: bool = False) -> str:
-    """Money to the cent, the sign before the currency: "$6.13", "-$18.62", "+$32.90" (signed)."""
-    x = round(float(x), 2)
-    sign = "-" if x < 0 else ("+" if signed and x > 0 else "")
-    return f"{sign}${abs(x):,.2f}"
+    """Money to the cent in the shop's currency (the ``currency`` setting, "$" by default), the
+    sign before it: "$6.13", "-$18.62", "+$32.90" (signed), "6.13 EUR" with a currency code."""
+    from assistant.wording import money
+
+    return money(x, signed=signed)
 
 
 def signed(x: Any) -> str:
@@ -174,5 +175,7 @@ def render(result: ToolResult) -> str:
     if result.declined:
         return DECLINE
     if result.error:
+        if result.facts.get("unknown_id") is not None:  # an id the shop does not have: its message is the answer
+            return f"{result.error}."
         return f"I couldn't answer that: {result.error}"
     return get_tool(result.tool).template(result.facts)

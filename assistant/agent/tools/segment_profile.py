@@ -30,6 +30,7 @@ def overview(service: Any) -> ToolResult:
 def run(service: Any, user_id: str | None = None) -> ToolResult:
     if user_id is None:
         return overview(service)
+    service.check_user(user_id)
     p = service.strategy.profile(user_id)
     days = p["days_since_last_activity"]
     facts = {"user_id": user_id, "segment": p["segment"], "segment_description": p["segment_description"],
