@@ -42,7 +42,8 @@ class Merchandising:
         from recsys_core.strategy.lint import lint_rules
 
         found = lint_rules(ruleset, self.service.shop.products, today=datetime.now(UTC).date(),
-                           effect=EffectProbe(self.service, self._lint_users(), self._lint_queries()), k=k)
+                           effect=EffectProbe(self.service, self._lint_users(), self._lint_queries()), k=k,
+                           reviews=self.service.shop.reviews)
         return [{"rule_id": f.rule_id, "severity": f.severity, "code": f.code, "message": f.message} for f in found]
 
     def _lint_users(self) -> list[str]:

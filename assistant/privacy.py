@@ -2,10 +2,11 @@
 
 Who holds what, and who erases it:
 
-* shop store (events, user row, features, quality-report issues quoting the id; older kept
-  versions) -- :func:`recsys_core.data.store.erase_user`;
+* shop store (events, user row, reviews, features, quality-report issues quoting the id;
+  older kept versions) -- :func:`recsys_core.data.store.erase_user`;
 * the demo's source folder inside the workspace (``W/demo-input``) --
-  :func:`recsys_core.data.ingest.remove_user_rows` (the ingest layer's table readers/writers)
+  :func:`recsys_core.data.ingest.remove_user_rows` (the ingest layer's table readers/writers,
+  ``reviews.csv`` or an Amazon-format ``reviews.jsonl`` included)
   and :func:`recsys_core.demo.ground_truth.remove_user` (segment members);
 * live events appended through the API -- :class:`recsys_core.data.live_events.LiveEventLog`;
 * chat-log lines -- :class:`recsys_core.privacy.ChatLog`;
@@ -20,7 +21,9 @@ Who holds what, and who erases it:
   retraining is); kept earlier bundle versions fitted on the user are deleted.
 
 No per-user vectors are stored anywhere else: ALS user factors are solved at call time from
-the history, and the Chroma collections hold products, knowledge-base chunks and trend notes.
+the history, and the Chroma collections hold products, knowledge-base chunks, trend notes and
+review chunks; the review chunks carry no reviewer id, and those of the user's reviews go when
+the review collection is brought in step with the store (:func:`_drop_review_chunks`).
 
 ``W/audit/forget-<time>.json`` names the user by a keyed digest made for audit records only
 (neither the raw id nor the log pseudonym), with what was removed and the store and model
@@ -114,6 +117,18 @@ def _refit_search_ranker(root: Path, retrain: bool) -> str:
         Workspace(root).search_ranker_path.unlink(missing_ok=True)
         return f"search ranker removed: refitting it without the user was not possible ({exc})"
     return "search ranker refitted on the search log without the user's clicks"
+
+
+def _drop_review_chunks(root: Path) -> str | None:
+    """Bring the Chroma review collection in step with the store, which no longer holds the
+    user's reviews: their chunks are deleted (nothing is re-embedded). None without an index."""
+    from retrieval.indexing import build_index, index_dir
+
+    if not (index_dir(root) / "manifest.json").is_file():
+        return None
+    done = build_index(root, kinds=("reviews",), show_progress=False).collections.get("reviews")
+    deleted = done.deleted if done is not None else 0
+    return f"{deleted} chunks of the user's reviews deleted from the Chroma review collection"
 
 
 def _store_version(root: Path) -> str | None:
@@ -214,6 +229,7 @@ def forget_user(
         )
         report.store_version_after = _store_version(root)
         report.removed["events"] = erased.events
+        report.removed["reviews"] = erased.reviews
         report.removed["user_rows"] = erased.user_rows
         report.removed["quality_issues"] = erased.quality_issues
         report.removed["older_store_versions"] = erased.older_versions
@@ -224,7 +240,7 @@ def forget_user(
         report.removed["model_users"] = int(in_model)
 
         report.model_before = report.model_after = workflow.model_version(root)
-        if users is not None and (erased.events or in_model):
+        if users is not None and (erased.events or erased.reviews or in_model):
             if retrain:
                 start = time.perf_counter()
                 workflow.retrain_workspace(root)
@@ -242,9 +258,14 @@ def forget_user(
         if ws.search_ranker_path.is_file() and erased.events:
             report.notes.append(_refit_search_ranker(root, retrain))
         report.removed["older_model_versions"] = workflow.drop_old_models_of(root, user_id)
+        if erased.reviews:
+            chunks_note = _drop_review_chunks(root)
+            if chunks_note:
+                report.notes.append(chunks_note)
         report.notes.append(
-            "Chroma collections hold products, knowledge-base chunks and trend notes only; no "
-            "per-user vectors to delete (ALS user factors are solved at call time, not stored)"
+            "Chroma collections hold products, knowledge-base chunks, trend notes and review "
+            "chunks (no reviewer id); no per-user vectors to delete (ALS user factors are solved "
+            "at call time, not stored)"
         )
         if ws.strategy_reports_dir.is_dir() and erased.events:
             report.notes.append(

@@ -178,7 +178,7 @@ class ShelfwiseService:
     def rule_lookup(self) -> Any:
         from recsys_core.strategy.rules import ProductLookup
 
-        return self._get("rule_lookup", lambda: ProductLookup(self.shop.products), "store")
+        return self._get("rule_lookup", lambda: ProductLookup(self.shop.products, self.shop.reviews), "store")
 
     @property
     def recommender(self) -> Any:

@@ -1,4 +1,4 @@
-"""Chroma collections for products, knowledge-base chunks and trend notes.
+"""Chroma collections for products, knowledge-base chunks, trend notes and review chunks.
 
 Uses ``chromadb`` and ``langchain_chroma.Chroma`` directly: :func:`open_client` gives an
 embedded ``PersistentClient`` (default) or an ``HttpClient`` when a server URL is configured
@@ -37,6 +37,7 @@ COLLECTIONS: dict[str, str] = {
     "products": "shelfwise_products",
     "kb": "shelfwise_kb_chunks",
     "trends": "shelfwise_trends",
+    "reviews": "shelfwise_review_chunks",
 }
 VECTOR_SUM = "vector_sum"  # metadata key: checksum of the stored vector (sum of its values)
 T = TypeVar("T")
@@ -193,7 +194,7 @@ def _damaged(exc: BaseException) -> bool:
 
 
 def get_collection(client: ClientAPI, kind: str, config: StoreConfig) -> Collection:
-    """Create or open the collection for ``kind`` (products, kb, trends)."""
+    """Create or open the collection for ``kind`` (products, kb, trends, reviews)."""
     if kind not in COLLECTIONS:
         raise StoreConnectionError(f"unknown collection kind {kind!r}; use one of {sorted(COLLECTIONS)}")
     try:

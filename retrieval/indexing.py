@@ -1,7 +1,7 @@
 """Build the workspace's Chroma collections from its shop store, incrementally.
 
-``build_index(workspace)`` embeds products, knowledge-base chunks and trend notes (their text
-PII-redacted first: emails, phones, street addresses, card numbers) and keeps
+``build_index(workspace)`` embeds products, knowledge-base chunks, trend notes and review chunks
+(their text PII-redacted first: emails, phones, street addresses, card numbers) and keeps
 each collection in step with the store: a document whose content hash is unchanged is not
 touched, new or changed ones are (re-)embedded and upserted batch by batch, removed ones are
 deleted last. Embeddings are cached on disk by content hash (``W/index/embed-cache``).
@@ -38,7 +38,8 @@ from retrieval.embedding import MODEL_ID, embed_texts
 from retrieval.errors import IndexCorruptError, IndexNotBuiltError
 from retrieval.search import document_text
 
-KINDS: tuple[str, ...] = ("products", "kb", "trends")
+KINDS: tuple[str, ...] = ("products", "kb", "trends", "reviews")
+REVIEW_CHUNK_CHARS = 600  # a longer review is split at sentence ends into chunks of about this size
 # (texts, cache folder) -> unit vectors; the default is the bundled MiniLM with its disk cache
 Embedder = Callable[[Sequence[str], Path], Any]
 
@@ -168,6 +169,39 @@ def trend_documents(trends: pd.DataFrame) -> list[IndexDocument]:
     return docs
 
 
+def _review_chunks(text: str, size: int = REVIEW_CHUNK_CHARS) -> list[str]:
+    from recsys_core.reviews.aspects import split_sentences
+
+    chunks: list[str] = []
+    for sentence in split_sentences(text) or [text]:
+        if chunks and len(chunks[-1]) + 1 + len(sentence) <= size:
+            chunks[-1] = f"{chunks[-1]} {sentence}"
+        else:
+            chunks.append(sentence)
+    return chunks
+
+
+def review_documents(reviews: pd.DataFrame | None) -> list[IndexDocument]:
+    """Review chunks (title, then the text in sentence-aligned chunks), ids ``<review_id>#<n>``,
+    with item_id, review_id, rating and created_at (ISO and epoch seconds) metadata. The reviewer's
+    id is not stored: forgetting a customer then only has to drop their review ids."""
+    if reviews is None or not len(reviews):
+        return []
+    docs = []
+    for _, row in reviews.iterrows():
+        title = _scalar(row.get("title"))
+        text = redact(f"{title}. {row['text']}" if title else str(row["text"]))
+        when = pd.Timestamp(row["created_at"]) if _scalar(row.get("created_at")) is not None else None
+        meta = _clean({"item_id": str(row["item_id"]), "review_id": str(row["review_id"]),
+                       "rating": int(row["rating"]),
+                       "created_at": when.isoformat() if when is not None else None,
+                       "created_ts": int(when.timestamp()) if when is not None else None,
+                       "verified": _scalar(row.get("verified")), "helpful_votes": _scalar(row.get("helpful_votes"))})
+        for n, chunk in enumerate(_review_chunks(text)):
+            docs.append(IndexDocument(f"{row['review_id']}#{n}", chunk, {**meta, "chunk": n}))
+    return docs
+
+
 def _batches(items: list[IndexDocument], size: int) -> Iterator[list[IndexDocument]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -270,6 +304,7 @@ def build_index(
         "products": lambda: product_documents(shop.products),
         "kb": lambda: kb_documents(shop.knowledge_base),
         "trends": lambda: trend_documents(shop.trends),
+        "reviews": lambda: review_documents(getattr(shop, "reviews", None)),
     }
     from functools import partial
 
@@ -345,3 +380,40 @@ def open_product_search(workspace: str | Path, *, config: StoreConfig | None = N
 
             params["ranker"] = SearchRanker.load(path)
     return HybridSearcher(**params).fit(products, embeddings=vectors, ann=ann_search(collection, where=config.where(), retry=config.retry))
+
+
+def search_reviews(workspace: str | Path, query: str, *, item_id: str | None = None, k: int = 5,
+                   max_rating: int | None = None, min_rating: int | None = None,
+                   config: StoreConfig | None = None, query_vector: Any = None) -> list[dict[str, Any]]:
+    """The review chunks nearest to ``query`` (optionally of one item, within a rating range),
+    best first: id, review_id, item_id, rating, created_at, text and cosine similarity.
+    ``query_vector`` replaces the query's MiniLM embedding (tests with a stand-in embedder)."""
+    from retrieval.chroma_store import with_retries
+    from retrieval.embedding import embed_query
+
+    read_manifest(workspace)  # a clear error when nothing was ever indexed
+    config = config or StoreConfig.for_workspace(workspace)
+    collection = get_collection(open_client(config), "reviews", config)
+    clauses: list[dict[str, Any]] = []
+    if item_id is not None:
+        clauses.append({"item_id": str(item_id)})
+    if max_rating is not None:
+        clauses.append({"rating": {"$lte": int(max_rating)}})
+    if min_rating is not None:
+        clauses.append({"rating": {"$gte": int(min_rating)}})
+    where = clauses[0] if len(clauses) == 1 else ({"$and": clauses} if clauses else None)
+    vector = embed_query(query) if query_vector is None else query_vector
+    n = min(max(int(k), 1), collection.count())
+    if n == 0:
+        return []
+    res = with_retries(lambda: collection.query(query_embeddings=[list(map(float, vector))], n_results=n, where=where,
+                                                include=["documents", "metadatas", "distances"]),
+                       what="a review search", where=config.where(), policy=config.retry)
+    out = []
+    for i, doc, meta, dist in zip(res["ids"][0], (res.get("documents") or [[]])[0],
+                                  (res.get("metadatas") or [[]])[0], (res.get("distances") or [[]])[0], strict=True):
+        meta = meta or {}
+        out.append({"id": i, "review_id": meta.get("review_id"), "item_id": meta.get("item_id"),
+                    "rating": meta.get("rating"), "created_at": meta.get("created_at"), "text": doc,
+                    "similarity": round(1.0 - float(dist), 4)})
+    return out

@@ -76,19 +76,21 @@ def test_public_names_and_registry() -> None:
             "Adapter",
             "AdapterResult",
             "amazon_beauty",
+            "amazon_reviews",
             "homedepot",
             "load_adapter",
             "load_item_text",
             "load_search_set",
             "load_sequences",
             "online_retail",
+            "read_amazon_reviews",
         ]
     )
-    assert sorted(ADAPTERS) == ["amazon_beauty", "homedepot", "online_retail"]
+    assert sorted(ADAPTERS) == ["amazon_beauty", "amazon_reviews", "homedepot", "online_retail"]
 
 
 def test_unknown_adapter_names_the_known_ones(tmp_path: Path) -> None:
-    with pytest.raises(UnknownIdError, match="'amazon'.*amazon_beauty, homedepot, online_retail"):
+    with pytest.raises(UnknownIdError, match="'amazon'.*amazon_beauty, amazon_reviews, homedepot, online_retail"):
         load_adapter("amazon", tmp_path)
 
 

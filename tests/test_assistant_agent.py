@@ -66,7 +66,7 @@ def test_example_bank_generalises() -> None:
     from assistant.agent.tools import example_bank
 
     bank = example_bank()
-    assert len(registered_tools()) == 11 and all(len(bank[name]) >= 40 for name in bank)
+    assert len(registered_tools()) == 12 and all(len(bank[name]) >= 40 for name in bank)
     texts = [t for name in sorted(bank) for t in bank[name]]
     labels = [name for name in sorted(bank) for _ in bank[name]]
     right = 0

@@ -92,7 +92,8 @@ def test_same_seed_writes_byte_identical_files(tmp_path: Path) -> None:
     second = write_demo_shop(tmp_path / "b", seed=3, **TINY)
     assert first["files"] == second["files"]
     assert set(first["files"]) == {"products.csv", "users.csv", "events.parquet",
-                                   "knowledge_base.csv", "trends.csv", "ground_truth.json"}
+                                   "knowledge_base.csv", "trends.csv", "reviews.csv",
+                                   "ground_truth.json"}
     for name in first["files"]:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 

@@ -22,6 +22,7 @@ def test_valid_shop_is_stored_and_standardised(tiny_shop_dir: Path, tmp_path: Pa
         "events": 8,
         "knowledge_base": 1,
         "trends": 1,
+        "reviews": 0,
     }
     assert list(shop.products["category"]) == [
         "outdoor > footwear",

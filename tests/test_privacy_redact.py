@@ -70,6 +70,8 @@ def test_public_names_pinned() -> None:
             "pseudonym",
             "redact",
             "redact_with_counts",
+            "review_text",
+            "review_texts_for_index",
         ]
     )
 

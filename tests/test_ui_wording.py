@@ -248,3 +248,19 @@ def test_the_lab_speaks_in_the_shops_currency_and_words() -> None:
         "**boost** brand Northpeak ×1.5"
     assert _rule_text({"action": "pin", "target": {"item_ids": ["P1"]}, "position": 2}) == \
         "**pin** products P1 at position 2"
+
+
+def test_review_cards_read_as_sentences_and_p_values_are_not_money() -> None:
+    from assistant.ui.insights import card_markdown
+
+    card = {"kind": "rising_complaints_item", "title": "Complaints about sizing for Vanta Sneakers appeared in 4 weeks",
+            "figures": {"item_id": "P00001", "aspect": "sizing", "complaints_previous": 0, "complaints_recent": 21,
+                        "ratio": None, "window_days": 28, "p_value": 4.7e-07, "q_value": 0.0123},
+            "whatif": {"action": "bury", "target": {"item_ids": ["P00001"]}, "multiplier": 0.7}}
+    text = card_markdown(card)
+    assert "21 reviews complained about sizing in the last 28 days, 0 in the 28 days before" in text
+    assert "< 0.001, 0.012 after allowing" in text and "$" not in text and "p value" not in text
+    drop = {"kind": "rating_drop_category", "title": "Rating of the pet category fell", "whatif": None,
+            "figures": {"category": "pet", "rating_previous": 4.02, "rating_recent": 3.1, "reviews_previous": 88,
+                        "reviews_recent": 204, "window_days": 28, "p_value": 0.2, "q_value": 0.5}}
+    assert "average rating 3.1 from 204 reviews in the last 28 days, 4.0 from 88" in card_markdown(drop)

@@ -247,7 +247,7 @@ def _which_reading(question: str, r: Route) -> tuple[Plan, list[dict[str, Any]]]
     return Plan(None, ask=f"Do you mean {options[0]['label']}, or {options[1]['label']}?"), options
 
 
-_NEEDS_ITEM = ("lookup_product", "explain_ranking", "compare", "whatif")
+_NEEDS_ITEM = ("lookup_product", "explain_ranking", "compare", "whatif", "product_reviews")
 LLM_MAX_FACT_CHARS = 240  # longer templates are structured results: answered by the template alone
 _SOURCE = re.compile(r"\(source: [^()]*\)$")
 _ECHO_TAIL = re.compile(r"\n\s*(?:QUESTION|FACTS|ANSWER)\s*:")

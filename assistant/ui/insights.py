@@ -19,6 +19,15 @@ MAX_CARDS = 12
 
 
 MONEY_KEYS = ("revenue", "price", "value", "cost", "amount", "spend")  # figures shown with the currency
+STATISTICS = ("p_value", "q_value")
+
+
+def _chance(p: Any, q: Any) -> str:
+    """A test's p- and q-value in words, with the terms explained on hover."""
+    def small(x: Any) -> str:
+        return "n/a" if x is None else "< 0.001" if float(x) < 0.001 else f"{float(x):.3f}"
+
+    return f"{hover('p-value')} {small(p)}, {small(q)} after allowing for the many items and aspects tested"
 
 
 def _n(value: Any, digits: int = 0) -> str:
@@ -40,7 +49,7 @@ def _plain_figure(key: str, value: Any) -> str:
         return f"{name} {_n(value, 1)}%"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"{name}: {value}"
-    if any(word in key for word in MONEY_KEYS):
+    if key not in STATISTICS and any(word in key for word in MONEY_KEYS):
         return f"{name} {money(value)}"
     return f"{name} {_n(value, 0 if float(value).is_integer() or abs(value) >= 100 else 2)}"
 
@@ -81,6 +90,20 @@ def card_lines(card: dict[str, Any]) -> list[str]:
         f.pop("peak_z", None)
         f.pop("direction", None)
         f.pop("key", None)
+    elif kind in ("rising_complaints_item", "rising_complaints_category"):
+        days = _n(f.pop("window_days", None))
+        lines.append(f"{_n(f.pop('complaints_recent', None))} reviews complained about {f.pop('aspect', '')} in the "
+                     f"last {days} days, {_n(f.pop('complaints_previous', None))} in the {days} days before")
+        lines.append(_chance(f.pop("p_value", None), f.pop("q_value", None)))
+        f.pop("ratio", None)
+        f.pop("category", None)
+    elif kind in ("rating_drop_item", "rating_drop_category"):
+        days = _n(f.pop("window_days", None))
+        lines.append(f"average rating {_n(f.pop('rating_recent', None), 1)} from {_n(f.pop('reviews_recent', None))} "
+                     f"reviews in the last {days} days, {_n(f.pop('rating_previous', None), 1)} from "
+                     f"{_n(f.pop('reviews_previous', None))} in the {days} days before")
+        lines.append(_chance(f.pop("p_value", None), f.pop("q_value", None)))
+        f.pop("category", None)
     elif kind == "lint":
         lines.append(f"{str(f.pop('severity', '')).capitalize()}: {f.pop('message', '')}")
         f.pop("code", None)

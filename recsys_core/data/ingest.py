@@ -1,4 +1,8 @@
-"""``ingest``: read a folder of CSV/Parquet tables, validate, clean and store them atomically."""
+"""``ingest``: read a folder of CSV/Parquet tables, validate, clean and store them atomically.
+
+Reviews may also come as ``reviews.jsonl`` (or ``.json``, ``.jsonl.gz``) in the public Amazon
+review format; :mod:`recsys_core.data.adapters.amazon_reviews` reshapes them into the table.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ from recsys_core.data.store import save_store, workspace_lock
 from recsys_core.data.validate import SOURCE_ROW, TableResult, flag_outliers, validate_table
 from recsys_core.errors import DataIssue, DataValidationError
 
-SUFFIXES = (".csv", ".parquet", ".csv.gz", ".tsv")
+TABLE_SUFFIXES = (".csv", ".parquet", ".csv.gz", ".tsv")
+JSON_LINES_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz")  # the reviews table only
+SUFFIXES = TABLE_SUFFIXES + JSON_LINES_SUFFIXES
 MAX_REPORTED_ISSUES = 10_000
 
 
@@ -65,6 +71,8 @@ def find_table_files(folder: Path) -> tuple[dict[str, Path], list[DataIssue]]:
             )
             continue
         stem = _stem(path)
+        if is_json_lines(path) and stem not in stems:
+            continue  # other JSON files (the demo's ground_truth.json) are not tables
         if stem not in stems:
             import difflib
 
@@ -77,6 +85,18 @@ def find_table_files(folder: Path) -> tuple[dict[str, Path], list[DataIssue]]:
             issues.append(DataIssue(path.name, None, None, None, f"unknown table file{hint}"))
             continue
         table = stems[stem]
+        if is_json_lines(path) and table != "reviews":
+            issues.append(
+                DataIssue(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    "JSON-lines files are read for the reviews table only (Amazon review "
+                    f"format); write the {table} table as {table}.csv or {table}.parquet",
+                )
+            )
+            continue
         if table in found:
             issues.append(
                 DataIssue(
@@ -101,6 +121,11 @@ def find_table_files(folder: Path) -> tuple[dict[str, Path], list[DataIssue]]:
                 )
             )
     return found, issues
+
+
+def is_json_lines(path: Path) -> bool:
+    """A review file in the Amazon format (one JSON object per line)."""
+    return path.name.lower().endswith(JSON_LINES_SUFFIXES)
 
 
 def folder_fingerprint(files: dict[str, Path]) -> str:
@@ -169,14 +194,19 @@ def write_table_file(frame: pd.DataFrame, path: Path) -> None:
 
 
 def remove_user_rows(folder: str | os.PathLike[str], user_id: str, *, dry_run: bool = False) -> int:
-    """Drop ``user_id``'s rows from the users and events files of an input folder (the demo's
-    ``W/demo-input``); returns how many rows went (``dry_run``: would go). Other tables and
-    files are left alone."""
+    """Drop ``user_id``'s rows from the users, events and reviews files of an input folder (the
+    demo's ``W/demo-input``); returns how many rows went (``dry_run``: would go). Other tables
+    and files are left alone."""
+    from recsys_core.data.adapters.amazon_reviews import remove_reviewer_lines
+
     found, _ = find_table_files(Path(folder))
     removed = 0
-    for table in ("users", "events"):
+    for table in ("users", "events", "reviews"):
         path = found.get(table)
         if path is None:
+            continue
+        if is_json_lines(path):
+            removed += remove_reviewer_lines(path, user_id, dry_run=dry_run)
             continue
         frame = read_table_file(path)
         if "user_id" not in frame.columns:
@@ -213,10 +243,20 @@ def _drop_unknown_refs(
 
 
 def clean_tables(
-    raw: dict[str, pd.DataFrame], files: dict[str, str], *, repair: bool
+    raw: dict[str, pd.DataFrame],
+    files: dict[str, str],
+    *,
+    repair: bool,
+    read_issues: list[DataIssue] | None = None,
 ) -> tuple[ShopData, list[DataIssue]]:
-    """Validate every table, then cross-table references. Raises unless ``repair``."""
-    issues: list[DataIssue] = []
+    """Validate every table, then cross-table references. Raises unless ``repair``.
+
+    ``read_issues`` are rows the readers could not parse (a bad JSON line): "rejected", or
+    "dropped row" in repair mode, reported with the rest."""
+    issues: list[DataIssue] = [
+        DataIssue(i.file, i.row, i.column, i.value, i.problem, "dropped row" if repair else "rejected")
+        for i in read_issues or []
+    ]
     results: dict[str, TableResult] = {}
     for name in TABLES:
         if name not in raw:
@@ -232,29 +272,47 @@ def clean_tables(
     frames = {name: r.frame for name, r in results.items()}
     events = frames["events"]
     products = frames["products"]
+    reviews = frames.get("reviews", empty_frame(TABLES["reviews"]).assign(**{SOURCE_ROW: 0}))
     ev_file = files["events"]
+    rv_file = files.get("reviews", "reviews")
     events, ref_issues = _drop_unknown_refs(
         events, "item_id", products["item_id"], ev_file, "item_id (not in products)", repair
     )
     issues.extend(ref_issues)
+    reviews, review_refs = _drop_unknown_refs(
+        reviews, "item_id", products["item_id"], rv_file, "item_id (not in products)", repair
+    )
+    issues.extend(review_refs)
     if "users" in frames and len(frames["users"]):
-        events, user_issues = _drop_unknown_refs(
-            events, "user_id", frames["users"]["user_id"], ev_file, "user_id (not in users)", repair
-        )
-        issues.extend(user_issues)
+        for name, file in (("events", ev_file), ("reviews", rv_file)):
+            kept, user_issues = _drop_unknown_refs(
+                events if name == "events" else reviews,
+                "user_id",
+                frames["users"]["user_id"],
+                file,
+                "user_id (not in users)",
+                repair,
+            )
+            issues.extend(user_issues)
+            if name == "events":
+                events = kept
+            else:
+                reviews = kept
         users = frames["users"]
     else:
-        ids = events["user_id"].dropna().unique()
+        from_events = set(events["user_id"].dropna())
+        ids = sorted(from_events | set(reviews["user_id"].dropna()))
         users = empty_frame(TABLES["users"]).reindex(range(len(ids)))
-        users["user_id"] = pd.array(sorted(ids), dtype="string")
+        users["user_id"] = pd.array(ids, dtype="string")
         if len(ids):
+            where = "events" if len(ids) == len(from_events) else "events and reviews"
             issues.append(
                 DataIssue(
                     ev_file,
                     None,
                     "user_id",
                     None,
-                    f"no users table: {len(ids)} users derived from events",
+                    f"no users table: {len(ids)} users derived from {where}",
                     "derived users",
                 )
             )
@@ -274,6 +332,9 @@ def clean_tables(
         users=final(users),
         knowledge_base=final(frames.get("knowledge_base", empty_frame(TABLES["knowledge_base"]))),
         trends=final(frames.get("trends", empty_frame(TABLES["trends"]))),
+        reviews=final(
+            reviews.sort_values(["created_at", "review_id"], kind="stable")
+        ).reset_index(drop=True),
     )
     return shop, issues
 
@@ -294,12 +355,21 @@ def ingest(
         raise DataValidationError(issues)
     with tqdm(total=len(found) + 3, desc="ingest", disable=not progress, unit="step") as steps:
         raw: dict[str, pd.DataFrame] = {}
+        read_issues: list[DataIssue] = []
         for name, path in found.items():
             steps.set_postfix_str(path.name)
-            raw[name] = read_table_file(path)
+            if is_json_lines(path):
+                from recsys_core.data.adapters.amazon_reviews import read_amazon_reviews
+
+                raw[name], bad_lines = read_amazon_reviews(path)
+                read_issues.extend(bad_lines)
+            else:
+                raw[name] = read_table_file(path)
             steps.update()
         steps.set_postfix_str("validating")
-        shop, issues = clean_tables(raw, {n: p.name for n, p in found.items()}, repair=repair)
+        shop, issues = clean_tables(
+            raw, {n: p.name for n, p in found.items()}, repair=repair, read_issues=read_issues
+        )
         steps.update()
         steps.set_postfix_str("features")
         features = build_features(shop)

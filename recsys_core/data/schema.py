@@ -1,4 +1,5 @@
-"""The shop data model: one schema for products, users, events, knowledge base and trend notes.
+"""The shop data model: one schema for products, users, events, knowledge base, trend notes
+and customer reviews.
 
 Every loader (CSV/Parquet ingest, demo generator, real-data adapters) produces frames with
 exactly these columns and dtypes; ``validate`` checks and cleans them.
@@ -137,8 +138,43 @@ TRENDS = TableSchema(
     ),
 )
 
+REVIEWS = TableSchema(
+    name="reviews",
+    key="review_id",
+    aliases=("reviews", "product_reviews"),
+    doc=(
+        "Customer reviews of products. Also read from `reviews.jsonl` in the Amazon review "
+        "format (reviewerID, asin, overall, summary, reviewText, unixReviewTime). Emails, "
+        "phone numbers, street addresses and card numbers in title and text are redacted at ingest."
+    ),
+    columns=(
+        Column("review_id", "str"),
+        Column("item_id", "str", doc="must be in products"),
+        Column(
+            "user_id",
+            "str",
+            required=False,
+            nullable=True,
+            doc="empty for anonymous reviews; must be in users when a users table is given",
+        ),
+        Column("rating", "int", doc="whole stars, 1 to 5"),
+        Column("title", "str", required=False, nullable=True),
+        Column("text", "str", doc="the review body"),
+        Column("created_at", "datetime", doc="standardised to UTC"),
+        Column(
+            "verified",
+            "int",
+            required=False,
+            nullable=True,
+            doc="1 = verified purchase, 0 = not (true/false and yes/no are read too)",
+        ),
+        Column("helpful_votes", "int", required=False, nullable=True, doc=">= 0"),
+    ),
+)
+RATINGS: tuple[int, ...] = (1, 2, 3, 4, 5)
+
 TABLES: dict[str, TableSchema] = {
-    t.name: t for t in (PRODUCTS, USERS, EVENTS, KNOWLEDGE_BASE, TRENDS)
+    t.name: t for t in (PRODUCTS, USERS, EVENTS, KNOWLEDGE_BASE, TRENDS, REVIEWS)
 }
 REQUIRED_TABLES: tuple[str, ...] = ("products", "events")
 

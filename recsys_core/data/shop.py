@@ -1,4 +1,4 @@
-"""``ShopData``: the five tables of one shop, as pandas frames in the schema's columns."""
+"""``ShopData``: the six tables of one shop, as pandas frames in the schema's columns."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class ShopData:
         default_factory=lambda: empty_frame(TABLES["knowledge_base"])
     )
     trends: pd.DataFrame = field(default_factory=lambda: empty_frame(TABLES["trends"]))
+    reviews: pd.DataFrame = field(default_factory=lambda: empty_frame(TABLES["reviews"]))
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in TABLES:

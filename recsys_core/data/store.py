@@ -29,7 +29,7 @@ import pandas as pd
 from recsys_core.checksums import file_sha256
 from recsys_core.data.frames import conform
 from recsys_core.data.schema import TABLES
-from recsys_core.data.shop import ShopData
+from recsys_core.data.shop import ShopData, empty_frame
 from recsys_core.errors import StoreError
 from recsys_core.privacy.pseudonym import mentions_id
 from recsys_core.workspace import Workspace, atomic_write_json, atomic_write_text, fsync_dir
@@ -37,6 +37,8 @@ from recsys_core.workspace.files import fsync_file
 
 STORE_FORMAT_VERSION = 1
 KEEP_VERSIONS = 3
+# tables added after format 1: a version written before them reads them as empty
+LATER_TABLES = ("reviews",)
 
 
 def store_dir(workspace: str | os.PathLike[str]) -> Path:
@@ -177,6 +179,10 @@ def load_store(workspace: str | os.PathLike[str]) -> ShopData:
     frames: dict[str, pd.DataFrame] = {}
     for name, schema in TABLES.items():
         path = _verified(version / f"{name}.parquet", manifest, version)
+        listed = f"{name}.parquet" in manifest.get("checksums", {})
+        if name in LATER_TABLES and not listed and not path.exists():
+            frames[name] = empty_frame(schema)
+            continue
         try:
             frames[name] = conform(pd.read_parquet(path), schema)
         except Exception as exc:  # noqa: BLE001 - pyarrow raises OSError, ValueError, KeyError... on damage
@@ -212,10 +218,13 @@ class UserRows:
     user_rows: int = 0
     quality_issues: int = 0  # quality-report issues quoting the id (a repaired row of theirs)
     older_versions: int = 0
+    reviews: int = 0
 
     @property
     def total(self) -> int:
-        return self.events + self.user_rows + self.quality_issues + self.older_versions
+        return (
+            self.events + self.user_rows + self.quality_issues + self.older_versions + self.reviews
+        )
 
 
 def _user_hits(frame: pd.DataFrame, user_id: str) -> pd.Series:
@@ -229,13 +238,14 @@ def _issues_naming(report: dict[str, Any], user_id: str) -> list[Any]:
 
 
 def _versions_holding(root: Path, user_id: str, keep: str | None) -> list[Path]:
-    """Stored versions other than ``keep`` whose users, events or quality report name the user."""
+    """Stored versions other than ``keep`` whose users, events, reviews or quality report name
+    the user."""
     versions = root / "versions"
     found = []
     for path in sorted(versions.iterdir()) if versions.is_dir() else []:
         if path.name == keep or not path.is_dir():
             continue
-        for table in ("events", "users"):
+        for table in ("events", "users", "reviews"):
             try:
                 ids = pd.read_parquet(path / f"{table}.parquet", columns=["user_id"])
             except Exception:  # noqa: BLE001 - a damaged old version: look at the rest
@@ -269,36 +279,40 @@ def find_user(workspace: str | os.PathLike[str], user_id: str) -> UserRows:
         user_rows=int(_user_hits(shop.users, user_id).sum()),
         quality_issues=len(_issues_naming(load_quality_report(workspace), user_id)),
         older_versions=older,
+        reviews=int(_user_hits(shop.reviews, user_id).sum()),
     )
 
 
 def erase_user(
     workspace: str | os.PathLike[str], user_id: str, *, source_fingerprint: str | None = None
 ) -> UserRows:
-    """Write a new current version without ``user_id``'s events, user row and quality-report
-    issues (features rebuilt), then delete the older versions that still hold them; returns
+    """Write a new current version without ``user_id``'s events, user row, reviews and
+    quality-report issues (features rebuilt), then delete the older versions that still hold them; returns
     what was removed. Callers hold :func:`workspace_lock`. ``source_fingerprint`` records a
     source folder the caller cleaned too, so the next ingest of it is not skipped as unchanged."""
     from recsys_core.data.features import build_features
 
     root = store_dir(workspace)
     keep = current_version_id(workspace)
-    events = users = issues = 0
+    events = users = issues = reviews = 0
     if keep is not None:
         shop = load_store(workspace)
         manifest = read_manifest(workspace)
         report = load_quality_report(workspace)
         ev_hit = _user_hits(shop.events, user_id).to_numpy()
         user_hit = _user_hits(shop.users, user_id).to_numpy()
+        review_hit = _user_hits(shop.reviews, user_id).to_numpy()
         quoted = _issues_naming(report, user_id)
         events, users, issues = int(ev_hit.sum()), int(user_hit.sum()), len(quoted)
-        if events or users or issues:
+        reviews = int(review_hit.sum())
+        if events or users or issues or reviews:
             new = ShopData(
                 products=shop.products,
                 events=shop.events[~ev_hit].reset_index(drop=True),
                 users=shop.users[~user_hit].reset_index(drop=True),
                 knowledge_base=shop.knowledge_base,
                 trends=shop.trends,
+                reviews=shop.reviews[~review_hit].reset_index(drop=True),
             )
             cleaned = {
                 **report,
@@ -316,4 +330,10 @@ def erase_user(
     older = _versions_holding(root, user_id, keep)
     for path in older:
         shutil.rmtree(path)
-    return UserRows(events=events, user_rows=users, quality_issues=issues, older_versions=len(older))
+    return UserRows(
+        events=events,
+        user_rows=users,
+        quality_issues=issues,
+        older_versions=len(older),
+        reviews=reviews,
+    )

@@ -32,6 +32,7 @@ def shop_summary(workspace: str | os.PathLike[str]) -> dict[str, Any]:
         },
         "purchase_revenue": round(revenue, 2),
         "out_of_stock_items": int((stock == 0).sum()),
+        "average_rating": round(float(shop.reviews["rating"].mean()), 2) if len(shop.reviews) else None,
         "quality_findings": report.get("issue_counts", {}),
         "quality_summary": report.get("issue_summary", [])[:10],
     }
@@ -43,7 +44,8 @@ def format_summary(summary: dict[str, Any], money: Callable[[float], str] | None
     lines = [
         f"Shop store version {summary['store_version']}",
         f"  products {c['products']:,} · users {c['users']:,} · events {c['events']:,} · "
-        f"knowledge-base docs {c['knowledge_base']:,} · trend notes {c['trends']:,}",
+        f"knowledge-base docs {c['knowledge_base']:,} · trend notes {c['trends']:,} · "
+        f"reviews {c.get('reviews', 0):,}",
     ]
     if summary["date_range"]:
         lines.append(
@@ -54,6 +56,8 @@ def format_summary(summary: dict[str, Any], money: Callable[[float], str] | None
     lines.append(
         f"  purchase revenue {(money or '{:,.2f}'.format)(summary['purchase_revenue'])}; out-of-stock items {summary['out_of_stock_items']:,}"
     )
+    if summary.get("average_rating") is not None:
+        lines.append(f"  reviews: average rating {summary['average_rating']:.2f} of 5")
     cats = ", ".join(f"{k} ({v})" for k, v in summary["top_categories"].items())
     lines.append(f"  top categories: {cats}")
     findings = summary["quality_findings"]

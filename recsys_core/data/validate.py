@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from recsys_core.data.casting import cast_column
 from recsys_core.data.columns import match_columns
 from recsys_core.data.frames import PANDAS_DTYPES, normalise_markdown, normalise_text
-from recsys_core.data.schema import EVENT_TYPES, ITEM_EVENT_TYPES, SURFACES, TableSchema
+from recsys_core.data.schema import EVENT_TYPES, ITEM_EVENT_TYPES, RATINGS, SURFACES, TableSchema
 from recsys_core.data.vocabulary import (
     EVENT_TYPE_ALIASES,
     SURFACE_ALIASES,
@@ -24,12 +25,17 @@ from recsys_core.data.vocabulary import (
     standardise_category,
 )
 from recsys_core.errors import DataIssue
+from recsys_core.privacy.redact import redact_with_counts
 
 NON_NEGATIVE: dict[str, tuple[str, ...]] = {
     "products": ("price", "cost", "stock"),
     "events": ("quantity", "unit_price", "position"),
+    "reviews": ("helpful_votes",),
 }
 SOURCE_ROW = "_source_row"  # 1-based input row, carried until the store is written
+# free text that customers wrote: personal data in it is redacted before it is stored
+REDACTED_COLUMNS: dict[str, tuple[str, ...]] = {"reviews": ("title", "text")}
+FLAG_WORDS = {"true": "1", "yes": "1", "y": "1", "false": "0", "no": "0", "n": "0"}
 
 
 @dataclass
@@ -47,14 +53,22 @@ def _label(value: object) -> str | None:
 def validate_table(
     raw: pd.DataFrame, schema: TableSchema, file: str, *, repair: bool
 ) -> TableResult:
-    """Check, cast and standardise one table. Row numbers in issues are 1-based data rows."""
+    """Check, cast and standardise one table. Row numbers in issues are 1-based data rows, or
+    the reader's own numbers when ``raw`` carries a ``SOURCE_ROW`` column (JSON-lines files:
+    the line number)."""
+    numbered = raw[SOURCE_ROW] if SOURCE_ROW in raw.columns else None
+    raw = raw.drop(columns=[SOURCE_ROW]) if numbered is not None else raw
     rename, extras, issues, fatal = match_columns(list(map(str, raw.columns)), schema, file, repair)
     raw = raw.copy()
     raw.columns = [str(c) for c in raw.columns]
     if fatal:
         return TableResult(pd.DataFrame(), issues)
     n = len(raw)
-    rows = pd.Series(np.arange(1, n + 1), index=raw.index)
+    rows = (
+        pd.Series(np.arange(1, n + 1), index=raw.index)
+        if numbered is None
+        else numbered.astype("int64")
+    )
     drop = pd.Series(False, index=raw.index)
     out: dict[str, pd.Series] = {}
 
@@ -86,12 +100,16 @@ def validate_table(
             out[col.name] = pd.Series([None] * n, index=raw.index, dtype=PANDAS_DTYPES[col.dtype])
             continue
         original = raw[source_for[col.name]]
+        if schema.name == "reviews" and col.name == "verified":
+            original = original.map(
+                lambda v: FLAG_WORDS.get(v.strip().lower(), v) if isinstance(v, str) else v
+            )
         typed, bad = cast_column(original, col)
         flag(
             bad,
             col.name,
             original,
-            f"cannot read as {col.dtype}" if col.dtype != "datetime" else "unparseable date/time",
+            _cast_problem(schema.name, col.name, col.dtype),
         )
         if not col.nullable:
             empty = typed.isna() & ~bad
@@ -181,13 +199,17 @@ def validate_table(
             "this event type needs an item_id",
         )
 
+    if schema.name == "reviews":
+        _check_review_values(frame, flag)
+        issues.extend(_redact_columns(frame, REDACTED_COLUMNS["reviews"], rows, file))
+
     for name in NON_NEGATIVE.get(schema.name, ()):
         negative = (frame[name] < 0).fillna(False).astype(bool)
         flag(negative, name, frame[name], "negative value")
 
     if schema.key and schema.key in frame:
         dup = frame[schema.key].duplicated(keep="first") & frame[schema.key].notna()
-        first_row = {}
+        first_row: dict[object, int] = {}
         for idx in frame.index[
             frame[schema.key].duplicated(keep=False) & frame[schema.key].notna()
         ]:
@@ -212,6 +234,63 @@ def validate_table(
     frame[SOURCE_ROW] = rows
     frame = frame.loc[~drop].reset_index(drop=True)
     return TableResult(frame, issues)
+
+
+def _cast_problem(table: str, column: str, dtype: str) -> str:
+    if table == "reviews" and column == "rating":
+        return "rating must be a whole number of stars from 1 to 5"
+    if table == "reviews" and column == "verified":
+        return "verified must be 1 or 0 (true/false, yes/no)"
+    return f"cannot read as {dtype}" if dtype != "datetime" else "unparseable date/time"
+
+
+def _check_review_values(frame: pd.DataFrame, flag: Any) -> None:
+    """Ratings outside 1..5 and verified flags other than 0/1 are rejected (dropped in repair)."""
+    rating = frame["rating"]
+    flag(
+        (rating.notna() & ~rating.isin(list(RATINGS))).fillna(False).astype(bool),
+        "rating",
+        rating,
+        "rating must be a whole number of stars from 1 to 5",
+    )
+    verified = frame["verified"]
+    flag(
+        (verified.notna() & ~verified.isin([0, 1])).fillna(False).astype(bool),
+        "verified",
+        verified,
+        "verified must be 1 or 0 (true/false, yes/no)",
+    )
+
+
+def _redact_columns(
+    frame: pd.DataFrame, columns: tuple[str, ...], rows: pd.Series, file: str
+) -> list[DataIssue]:
+    """Replace personal data in ``columns`` by placeholders, in place; one issue per cell
+    changed (the value is never quoted: it is the personal data)."""
+    issues: list[DataIssue] = []
+    for column in columns:
+        values = frame[column].astype("object")
+        redacted: list[object] = []
+        for idx, value in values.items():
+            if not isinstance(value, str) or not any(ch.isdigit() or ch == "@" for ch in value):
+                redacted.append(value)  # every kind of personal data needs a digit or an "@"
+                continue
+            clean, counts = redact_with_counts(value)
+            redacted.append(clean)
+            if counts:
+                kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+                issues.append(
+                    DataIssue(
+                        file,
+                        int(rows.loc[idx]),
+                        column,
+                        None,
+                        f"personal data redacted ({kinds})",
+                        action="redacted",
+                    )
+                )
+        frame[column] = pd.Series(redacted, index=frame.index, dtype="string")
+    return issues
 
 
 def flag_outliers(

@@ -17,6 +17,7 @@ from recsys_core.demo.errors import DemoConfigError
 from recsys_core.demo.knowledge import FACTS, knowledge_base
 from recsys_core.demo.notes import trend_notes
 from recsys_core.demo.population import SEGMENTS, build_population
+from recsys_core.demo.reviews import generate_reviews
 from recsys_core.demo.scenario import PROMO_DEMAND, WEEKEND_UPLIFT, Scenario, build_scenario
 from recsys_core.demo.vocab import CATEGORIES
 from recsys_core.workspace import atomic_write_json
@@ -114,15 +115,21 @@ def generate_demo_shop(seed: int = 0, *, n_products: int = 3000, n_users: int = 
         knowledge_base=conform(pd.DataFrame(kb), TABLES["knowledge_base"]),
         trends=conform(trend_notes(scenario, catalog, rng), TABLES["trends"]),
     )
+    # last, from a stream of its own: the tables above are the same with or without reviews
+    reviews, review_truth = generate_reviews(seed, catalog, population, shop.events,
+                                             n_days=n_days, start=START)
+    shop.reviews = conform(reviews, TABLES["reviews"])
     truth = _ground_truth(seed, sizes, shop, scenario, population.segment, population.user_ids,
                           catalog.item_ids, catalog.created_day)
+    truth["reviews"] = review_truth
     return shop, truth
 
 
 def write_demo_shop(out_dir: Path | str, seed: int = 0, **kw: Any) -> dict[str, Any]:
     """Write the demo shop in the ingest input format plus ``ground_truth.json``.
 
-    Files: products.csv, users.csv, events.parquet, knowledge_base.csv, trends.csv.
+    Files: products.csv, users.csv, events.parquet, knowledge_base.csv, trends.csv,
+    reviews.csv.
     Returns a summary: the folder, the seed, the files written and one row count per table.
     """
     out = Path(out_dir)

@@ -48,9 +48,10 @@ def load_model(device: str = "cpu") -> SentenceTransformer:
 
 
 def item_text(record: Mapping[str, object]) -> str:
-    """One line of text per item: title, brand, category and description, blanks skipped."""
+    """One line of text per item: title, brand, category, description and (when the record has
+    one) a review summary, blanks skipped."""
     parts = []
-    for key in ("title", "brand", "category", "categories", "description"):
+    for key in ("title", "brand", "category", "categories", "description", "reviews"):
         value = record.get(key)
         if value is None or (isinstance(value, float) and np.isnan(value)):
             continue

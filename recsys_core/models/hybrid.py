@@ -24,13 +24,17 @@ LEARNED = ("sequence", "cf", "item_knn", "content", "popularity", "trend")
 
 @dataclass
 class HybridConfig:
-    """Which components to use and their hyper-parameters (``params[name]`` -> scorer kwargs)."""
+    """Which components to use and their hyper-parameters (``params[name]`` -> scorer kwargs).
+
+    ``review_sentences > 0`` appends that many of each item's most helpful review sentences to
+    the item text that the content scorer and the sequence model's initialisation embed."""
 
     components: tuple[str, ...] = LEARNED
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     weight_users: int = 4000
     pool_per_component: int = 50
     seed: int = 0
+    review_sentences: int = 0
 
 
 class HybridRecommender:

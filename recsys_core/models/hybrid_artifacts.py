@@ -84,7 +84,8 @@ def save_hybrid(model: HybridRecommender, folder: str | os.PathLike[str]) -> Pat
         "item_meta": data.item_meta,
         "hybrid": {"components": list(model.config.components), "params": model.config.params,
                    "weight_users": model.config.weight_users,
-                   "pool_per_component": model.config.pool_per_component, "seed": model.config.seed},
+                   "pool_per_component": model.config.pool_per_component, "seed": model.config.seed,
+                   "review_sentences": model.config.review_sentences},
         "validation_ndcg_at_10": model.validation_ndcg_,
     }
     return save_bundle(folder, kind=KIND, config=config, tensors=tensors)
@@ -95,7 +96,8 @@ def saved_hybrid_config(config: dict[str, Any]) -> HybridConfig:
     (KeyError/TypeError when the bundle's config lacks it)."""
     hc = config["hybrid"]
     return HybridConfig(components=tuple(hc["components"]), params=hc["params"], weight_users=hc["weight_users"],
-                        pool_per_component=hc["pool_per_component"], seed=hc["seed"])
+                        pool_per_component=hc["pool_per_component"], seed=hc["seed"],
+                        review_sentences=int(hc.get("review_sentences", 0)))
 
 
 def load_hybrid(folder: str | os.PathLike[str]) -> HybridRecommender:

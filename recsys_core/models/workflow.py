@@ -126,13 +126,16 @@ def train_workspace(workspace: str | os.PathLike[str], *, config: HybridConfig |
     """``shelfwise train``: fit on the workspace's store, write ``models/recommender``."""
     from recsys_core.data.store import load_store
     from recsys_core.models.hybrid_artifacts import save_hybrid
+    from recsys_core.models.review_text import item_records
     from recsys_core.models.splits import from_events
 
     started = time.perf_counter()
+    config = config or HybridConfig()
     ws = Workspace(workspace)
     shop = load_store(ws.root)
     products = shop.products
-    text = embed_items(products.to_dict("records"), ws.item_embedding_cache_dir)
+    records = item_records(products, shop.reviews, sentences=config.review_sentences)
+    text = embed_items(records, ws.item_embedding_cache_dir)
     data = from_events(shop.events, products, item_text=text)
     data.require_events()
     stamp = time.strftime("%Y%m%d-%H%M%S")

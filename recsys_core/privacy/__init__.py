@@ -1,4 +1,5 @@
-"""Privacy, the pure pieces: PII redaction, pseudonymous user ids and the redacted chat log.
+"""Privacy, the pure pieces: PII redaction (review text included), pseudonymous user ids and
+the redacted chat log.
 
 Erasing a user across the workspace (``forget-user``) is ``assistant.privacy.forget_user``: it
 calls each part's owner, this package's :class:`ChatLog` among them.
@@ -14,6 +15,7 @@ from recsys_core.privacy.redact import (
     redact,
     redact_with_counts,
 )
+from recsys_core.privacy.review_text import review_text, review_texts_for_index
 
 __all__ = [
     "PLACEHOLDERS",
@@ -26,4 +28,6 @@ __all__ = [
     "pseudonym",
     "redact",
     "redact_with_counts",
+    "review_text",
+    "review_texts_for_index",
 ]

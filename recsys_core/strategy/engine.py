@@ -186,4 +186,4 @@ class StrategyEngine:
         """Proactive insight cards (figures + a what-if rule each); see :mod:`.insights`."""
         from recsys_core.strategy.insights import insight_cards
 
-        return insight_cards(self.trends, self.inventory, self.shop.products, top=top)
+        return insight_cards(self.trends, self.inventory, self.shop.products, top=top, reviews=self.shop.reviews)

@@ -2,7 +2,8 @@
 
 Kinds: a rising item that is running out of stock (slow its exposure until restocked), a slow
 mover with margin headroom (the same selection and boost as the slow-mover proposals), and an
-anomaly in a category's traffic.
+anomaly in a category's traffic; with reviews, rising complaints and falling ratings
+(:mod:`.review_signals`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ RESTOCK_BURY = 0.8  # exposure multiplier suggested until the item is restocked
 ANOMALY_BOOST = 1.1
 
 
-def insight_cards(trends: Any, inventory: pd.DataFrame, products: pd.DataFrame, *, top: int = 5) -> list[dict[str, Any]]:
-    """Cards ``{kind, title, figures, whatif}`` (``whatif`` is a rule dict with an ``id``)."""
+def insight_cards(trends: Any, inventory: pd.DataFrame, products: pd.DataFrame, *, top: int = 5,
+                  reviews: pd.DataFrame | None = None, mentions: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """Cards ``{kind, title, figures, whatif}`` (``whatif`` is a rule dict with an ``id``); the
+    review cards need ``reviews`` (``mentions``: their aspect mentions, extracted if omitted)."""
     titles = dict(zip(products["item_id"].astype(str), products["title"].astype(str), strict=True))
     stock = inventory.set_index("item_id")
     cards: list[dict[str, Any]] = []
@@ -54,6 +57,10 @@ def insight_cards(trends: Any, inventory: pd.DataFrame, products: pd.DataFrame, 
         cards.append(_card("anomaly", f"Anomaly in {a.key}: {getattr(a, 'direction', 'change')}", figures,
                            {"action": "boost", "target": {"categories": [str(a.key)]},
                             "multiplier": ANOMALY_BOOST, "note": "react to the anomaly"}))
+    if reviews is not None and len(reviews):
+        from recsys_core.strategy.review_signals import review_cards
+
+        cards += review_cards(reviews, products, mentions=mentions, top=top)
     return cards
 
 

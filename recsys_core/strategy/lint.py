@@ -98,11 +98,13 @@ def _dates_overlap(a: Rule, b: Rule) -> bool:
 
 
 def lint_rules(rules: RuleSet, products: pd.DataFrame, *, today: date, effect: EffectFn | None = None,
-               rank: RankFn | None = None, events: pd.DataFrame | None = None, k: int = 10) -> list[LintFinding]:
+               rank: RankFn | None = None, events: pd.DataFrame | None = None, k: int = 10,
+               reviews: pd.DataFrame | None = None) -> list[LintFinding]:
     """Every finding for ``rules`` on ``today``. ``effect`` measures what each rule does to the
     top ``k`` (the application passes its serving path); without it, ``rank`` (default
-    :func:`popularity_rank_fn`) gives a stand-in base ranking of each context."""
-    lookup = ProductLookup(products)
+    :func:`popularity_rank_fn`) gives a stand-in base ranking of each context. ``reviews``
+    lets recent-rating targets match (without it they match nothing)."""
+    lookup = ProductLookup(products, reviews)
     out: list[LintFinding] = []
     ids = list(lookup.brand)
     for r in rules.rules:

@@ -27,16 +27,29 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+class RecentRating(_Strict):
+    """Items whose average review rating over the last ``days`` days is below ``below``
+    (items with fewer than ``min_reviews`` reviews in that window never match)."""
+
+    below: float = Field(gt=1, le=5)
+    days: int = Field(default=28, ge=1)
+    min_reviews: int = Field(default=3, ge=1)
+
+
 class Target(_Strict):
-    """Which items a rule acts on: any item matching any of the listed values."""
+    """Which items a rule acts on: any item matching any of the listed values.
+
+    ``recent_rating`` narrows: with other fields an item must also have a low recent rating;
+    alone it selects every item with one (``ProductLookup`` needs the reviews table)."""
 
     item_ids: tuple[str, ...] = ()
     brands: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    recent_rating: RecentRating | None = None
 
     def is_empty(self) -> bool:
-        return not (self.item_ids or self.brands or self.categories or self.attributes)
+        return not (self.item_ids or self.brands or self.categories or self.attributes or self.recent_rating)
 
 
 class Scope(_Strict):
@@ -70,7 +83,8 @@ class Rule(_Strict):
         if self.target.is_empty():
             raise ValueError(f"{where}: target is empty; name item_ids, brands, categories or attributes")
         if self.action == "pin":
-            if self.position is None or len(self.target.item_ids) != 1 or self.target.brands or self.target.categories or self.target.attributes:
+            if (self.position is None or len(self.target.item_ids) != 1 or self.target.brands or self.target.categories
+                    or self.target.attributes or self.target.recent_rating):
                 raise ValueError(f"{where}: a pin needs exactly one target item_id and a position (1-based)")
         elif self.position is not None:
             raise ValueError(f"{where}: position is only for pins")
@@ -177,9 +191,12 @@ def in_scope(scope: Scope, ctx: RuleContext) -> bool:
 
 
 class ProductLookup:
-    """item id -> brand, category, stock and attributes, built once from the products table."""
+    """item id -> brand, category, stock and attributes, built once from the products table,
+    and recent average ratings from the reviews table (windows end at ``as_of``, default the
+    newest review; reviews after ``as_of`` are ignored)."""
 
-    def __init__(self, products: pd.DataFrame):
+    def __init__(self, products: pd.DataFrame, reviews: pd.DataFrame | None = None, *,
+                 as_of: pd.Timestamp | None = None):
         ids = products["item_id"].astype(str).to_numpy()
         self.brand = dict(zip(ids, products["brand"].astype("string").fillna("").str.lower(), strict=True))
         self.category = dict(zip(ids, products["category"].astype("string").fillna("").str.lower(), strict=True))
@@ -188,6 +205,21 @@ class ProductLookup:
         raw = products["attributes"] if "attributes" in products else pd.Series([None] * len(ids))
         self._raw_attrs = dict(zip(ids, raw, strict=True))
         self._attrs: dict[str, dict[str, Any]] = {}
+        self._reviews, self.as_of = _rating_frame(reviews, as_of)
+        self._recent: dict[int, dict[str, tuple[float, int]]] = {}
+
+    def recent_rating(self, item_id: str, days: int = 28) -> tuple[float, int] | None:
+        """(mean rating, review count) of the item over the last ``days`` days; None without reviews."""
+        if days not in self._recent:
+            frame = self._reviews
+            recent = frame[frame["created_at"] > self.as_of - pd.Timedelta(days=days)]
+            stats = recent.groupby("item_id")["rating"].agg(["mean", "size"])
+            self._recent[days] = {str(i): (float(m), int(n)) for i, m, n in stats.itertuples()}
+        return self._recent[days].get(item_id)
+
+    def _low_rated(self, item_id: str, want: RecentRating) -> bool:
+        found = self.recent_rating(item_id, want.days)
+        return found is not None and found[1] >= want.min_reviews and found[0] < want.below
 
     def __contains__(self, item_id: object) -> bool:
         return item_id in self.brand
@@ -202,6 +234,11 @@ class ProductLookup:
         return self._attrs[item_id]
 
     def matches(self, item_id: str, target: Target) -> bool:
+        if target.recent_rating is not None:
+            if not self._low_rated(item_id, target.recent_rating):
+                return False
+            if not (target.item_ids or target.brands or target.categories or target.attributes):
+                return True
         if item_id in target.item_ids:
             return True
         if target.brands and self.brand.get(item_id, "") in {b.lower() for b in target.brands}:
@@ -214,6 +251,24 @@ class ProductLookup:
             attrs = self.attributes(item_id)
             return all(str(attrs.get(k, "")).lower() == str(v).lower() for k, v in target.attributes.items())
         return False
+
+
+def _rating_frame(reviews: pd.DataFrame | None, as_of: pd.Timestamp | None) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """item_id, rating, created_at (UTC) of the reviews up to ``as_of``, and the window end."""
+    if reviews is None or not len(reviews):
+        frame = pd.DataFrame({"item_id": pd.Series(dtype=str), "rating": pd.Series(dtype=float),
+                              "created_at": pd.Series(dtype="datetime64[ns, UTC]")})
+    else:
+        frame = pd.DataFrame({"item_id": reviews["item_id"].astype(str),
+                              "rating": pd.to_numeric(reviews["rating"], errors="coerce"),
+                              "created_at": pd.to_datetime(reviews["created_at"], utc=True)}).dropna()
+    if as_of is not None:
+        stamp = pd.Timestamp(as_of)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        frame = frame[frame["created_at"] <= stamp]
+    else:
+        stamp = frame["created_at"].max() if len(frame) else pd.Timestamp.now(tz="UTC")
+    return frame, stamp
 
 
 def active_rules(rules: RuleSet, ctx: RuleContext) -> list[Rule]:

@@ -182,11 +182,17 @@ def prepare_replay(shop: ShopData, *, days: int = 30, ranker: Ranker | None = No
     return ReplaySetup(
         days=days, cut=cut, end=end, lists=split_lists(lists), model=model,
         rates=purchase_rates(shop, rate_events, paid_prices=hindsight), ranker=ranker or LoggedRanker(shop),
-        lookup=ProductLookup(shop.products), facts=ItemFacts.from_shop(shop.products, train),
+        lookup=_lookup_at(shop, cut), facts=ItemFacts.from_shop(shop.products, train),
         category=dict(zip(shop.products["item_id"].astype(str), shop.products["category"].astype(str), strict=True)),
         bought=buys.groupby(buys["session_id"].astype(str))["item_id"].agg(lambda s: set(map(str, s))).to_dict(),
         purchases=len(buys),
     )
+
+
+def _lookup_at(shop: ShopData, cut: pd.Timestamp) -> ProductLookup:
+    """The rule lookup as of the start of the replayed period: recent-rating targets see only
+    the reviews written by then, as a rule live at that time would have."""
+    return ProductLookup(shop.products, shop.reviews, as_of=cut)
 
 
 def replayed_orders(setup: ReplaySetup, change: Change, baseline: Change | None = None,

@@ -73,6 +73,7 @@ class Tool:
     accepts: Callable[[Slots, str], bool] = _always
     hand_over: Callable[[Slots, str], str | None] = _never
     structured: bool = False  # a list or table: answered by the template alone, never re-worded
+    decline: Callable[[dict[str, Any]], str] | None = None  # a declined result's own words (else render.DECLINE)
 
     def call(self, service: ShelfwiseService, args: dict[str, Any]) -> ToolResult:
         """Validate ``args`` against the schema and run; a library error becomes the result's error."""

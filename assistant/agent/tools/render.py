@@ -173,7 +173,8 @@ def render(result: ToolResult) -> str:
     from assistant.agent.tools.registry import get_tool
 
     if result.declined:
-        return DECLINE
+        own = get_tool(result.tool).decline
+        return own(result.facts) if own is not None else DECLINE
     if result.error:
         if result.facts.get("unknown_id") is not None:  # an id the shop does not have: its message is the answer
             return f"{result.error}."

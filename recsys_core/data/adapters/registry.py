@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from recsys_core.data.adapters.amazon_beauty import amazon_beauty
+from recsys_core.data.adapters.amazon_reviews import amazon_reviews
 from recsys_core.data.adapters.homedepot import homedepot
 from recsys_core.data.adapters.online_retail import online_retail
 from recsys_core.data.adapters.result import AdapterResult
@@ -16,6 +17,7 @@ Adapter = Callable[[Path], AdapterResult]
 # Built-ins are registered here like any extension would be: ADAPTERS["name"] = function.
 ADAPTERS: dict[str, Adapter] = {
     "amazon_beauty": amazon_beauty,
+    "amazon_reviews": amazon_reviews,
     "online_retail": online_retail,
     "homedepot": homedepot,
 }
