@@ -212,3 +212,18 @@ def test_demo_shop_planted_problem_is_answered_from_its_reviews(tmp_path: Path) 
     from assistant.agent.tools.render import render
 
     assert render(clean).startswith(f"Reviews of {problem_free} ") and "raise no complaint often" in render(clean)
+
+
+@pytest.mark.parametrize(("mentions", "total", "start"), [
+    (2, 12, "Only 2 of the 12 reviews of P1 Vanta mention sizing"),
+    (1, 2, "Only 1 of the 2 reviews of P1 Vanta mentions sizing"),
+    (1, 1, "The only review of P1 Vanta mentions sizing"),
+    (0, 3, "None of the 3 reviews of P1 Vanta mention sizing"),
+    (0, 1, "The only review of P1 Vanta does not mention sizing"),
+])
+def test_a_decline_counts_in_plain_english(mentions: int, total: int, start: str) -> None:
+    from assistant.agent.tools.product_reviews import decline
+
+    text = decline({"reviews": total, "mentions": mentions, "aspect_words": "sizing", "min_mentions": 5,
+                    "item_id": "P1", "title": "Vanta"})
+    assert text.startswith(start) and text.endswith("too few to say (I need at least 5).")

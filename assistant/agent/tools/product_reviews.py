@@ -161,7 +161,14 @@ def decline(f: dict[str, Any]) -> str:
         return f"{_item(f)} has no reviews yet, so I can't say what customers think of it."
     words = f.get("aspect_words") or "that"
     n = f.get("mentions", 0)
-    return (f"Only {n} of the {f['reviews']} reviews of {_item(f)} mention {words}; too few to say "
+    total = int(f["reviews"])
+    if total == 1:
+        said = f"The only review of {_item(f)} {'mentions' if n else 'does not mention'} {words}"
+    elif n == 0:
+        said = f"None of the {total} reviews of {_item(f)} mention {words}"
+    else:
+        said = f"Only {n} of the {total} reviews of {_item(f)} {'mentions' if n == 1 else 'mention'} {words}"
+    return (f"{said}; too few to say "
             f"(I need at least {f['min_mentions']}).")
 
 
