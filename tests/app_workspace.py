@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -45,3 +46,14 @@ def workspace_copy(dest: Path) -> Path:
     """A private copy of the demo workspace, for tests that change it (rules, live events)."""
     shutil.copytree(demo_workspace(), dest, ignore=shutil.ignore_patterns("*.lock"))
     return dest
+
+
+def private_service(tmp_path_factory: Any, name: str, *, load: bool = False) -> Any:
+    """A template-answer ShelfwiseService over a private copy of the demo workspace (for tests that
+    save rules or post events); ``load`` loads its engines up front."""
+    from assistant.service import ShelfwiseService
+
+    service = ShelfwiseService(workspace_copy(Path(tmp_path_factory.mktemp(name)) / "w"), llm="template")
+    if load:
+        service.load(progress=False)
+    return service

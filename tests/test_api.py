@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from assistant.api import Limits, ServeConfigError, create_app, is_loopback, required_token
 from assistant.service import ShelfwiseService
-from tests.app_workspace import workspace_copy
+from tests.app_workspace import private_service
 
 TOKEN = "test-token-0123456789abcdef"
 
@@ -19,8 +19,7 @@ TOKEN = "test-token-0123456789abcdef"
 def service(tmp_path_factory: pytest.TempPathFactory) -> ShelfwiseService:
     # a private copy: these tests save rules and post events, which must not leak into the
     # shared demo workspace that later modules copy
-    svc = ShelfwiseService(workspace_copy(tmp_path_factory.mktemp("api") / "w"), llm="template")
-    svc.load(progress=False)
+    svc: ShelfwiseService = private_service(tmp_path_factory, "api", load=True)
     return svc
 
 

@@ -90,12 +90,9 @@ def test_an_unknown_version_is_named(desk: QuietDesk) -> None:
 # ---- the API and the What-if tab on the demo workspace -------------------------------------------
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from assistant.service import ShelfwiseService
-    from tests.app_workspace import workspace_copy
+    from tests.app_workspace import private_service
 
-    svc = ShelfwiseService(workspace_copy(tmp_path_factory.mktemp("restore") / "w"), llm="template")
-    svc.load(progress=False)
-    return svc
+    return private_service(tmp_path_factory, "restore", load=True)
 
 
 @pytest.fixture(scope="module")

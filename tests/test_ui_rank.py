@@ -6,7 +6,6 @@ the same views on the small demo workspace."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -198,10 +197,9 @@ def test_compare_names_unknown_ids() -> None:
 # ---- the views on the demo workspace -------------------------------------------------------------
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from assistant.service import ShelfwiseService
-    from tests.app_workspace import workspace_copy
+    from tests.app_workspace import private_service
 
-    return ShelfwiseService(workspace_copy(Path(tmp_path_factory.mktemp("rank")) / "w"), llm="template")
+    return private_service(tmp_path_factory, "rank")
 
 
 def test_the_demo_shop_explained_in_words(service: Any) -> None:

@@ -322,13 +322,6 @@ class RankView:
     first: tuple[str, str] = ("", "")
 
 
-def check_user(service: Any, user_id: str) -> None:
-    """The service's check that ``user_id`` is a known customer (a typed error when not)."""
-    check = getattr(service, "check_user", None)
-    if check is not None:
-        check(user_id)
-
-
 def rank_view(service: Any, mode: str, text: str, k: int) -> RankView:
     """A customer's ranking (``mode`` "user") or a search's results, with their parts; an unknown
     customer or any other library error is the status line, with nothing else left on screen."""
@@ -337,7 +330,7 @@ def rank_view(service: Any, mode: str, text: str, k: int) -> RankView:
         return RankView("Enter a customer id (user mode) or a search (query mode).")
     try:
         if mode == "user":
-            check_user(service, text)
+            service.check_user(text)
             placements = list(service.recommend(text, k=k))
             table = user_table(placements, service.products)
             status = f"Top {len(placements)} for customer **{text}**, as shoppers see it (live rules applied)."
@@ -361,7 +354,7 @@ def compare_view(service: Any, mode: str, who: str, a: str, b: str) -> str:
     try:
         if mode == "query":
             return query_verdict(service.compare(a, b, query=who), service.products)
-        check_user(service, who)
+        service.check_user(who)
         return user_verdict(service.compare(a, b, user_id=who), service.products, who)
     except ShelfwiseError as exc:
         return str(exc)

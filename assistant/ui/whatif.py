@@ -177,9 +177,8 @@ def build_whatif_tab(service: ShelfwiseService, desk: Merchandising) -> dict[str
         text = (text or "").strip()
         try:
             ruleset = desk.parse(table_to_rules(table), "rules table")
-            check_user = getattr(service, "check_user", None)
-            if m == "user" and text and check_user is not None:
-                check_user(text)
+            if m == "user" and text:  # before the lint and replay: an unknown customer is said at once
+                service.check_user(text)
         except ShelfwiseError as exc:
             return cleared(str(exc))
         findings = pd.DataFrame(desk.lint(ruleset), columns=LINT_COLUMNS)

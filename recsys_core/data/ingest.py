@@ -36,6 +36,11 @@ class IngestResult:
     store_path: Path | None = None
 
 
+def _file_issue(name: str, message: str) -> DataIssue:
+    """A problem with a whole input file (no row, column or value)."""
+    return DataIssue(name, None, None, None, message)
+
+
 def _stem(path: Path) -> str:
     name = path.name.lower()
     for suffix in SUFFIXES:
@@ -61,13 +66,7 @@ def find_table_files(folder: Path) -> tuple[dict[str, Path], list[DataIssue]]:
         resolved = path.resolve()
         if path.is_symlink() and not resolved.is_relative_to(root):
             issues.append(
-                DataIssue(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"symlink points outside the input folder ({resolved}); refusing to read it",
-                )
+                _file_issue(path.name, f"symlink points outside the input folder ({resolved}); refusing to read it")
             )
             continue
         stem = _stem(path)
@@ -82,30 +81,18 @@ def find_table_files(folder: Path) -> tuple[dict[str, Path], list[DataIssue]]:
                 if close
                 else f"; expected one of {', '.join(TABLES)}"
             )
-            issues.append(DataIssue(path.name, None, None, None, f"unknown table file{hint}"))
+            issues.append(_file_issue(path.name, f"unknown table file{hint}"))
             continue
         table = stems[stem]
         if is_json_lines(path) and table != "reviews":
             issues.append(
-                DataIssue(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    "JSON-lines files are read for the reviews table only (Amazon review "
-                    f"format); write the {table} table as {table}.csv or {table}.parquet",
-                )
+                _file_issue(path.name, "JSON-lines files are read for the reviews table only (Amazon review "
+                            f"format); write the {table} table as {table}.csv or {table}.parquet")
             )
             continue
         if table in found:
             issues.append(
-                DataIssue(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"second file for table '{table}' (also {found[table].name})",
-                )
+                _file_issue(path.name, f"second file for table '{table}' (also {found[table].name})")
             )
             continue
         found[table] = path
@@ -150,13 +137,7 @@ def read_table_file(path: Path) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raise DataValidationError(
             [
-                DataIssue(
-                    label,
-                    None,
-                    None,
-                    None,
-                    f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8",
-                )
+                _file_issue(label, f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8")
             ]
         ) from exc
     except pd.errors.ParserError as exc:
