@@ -10,6 +10,7 @@ benchmarks/results/recsys.json and prints a table.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -115,14 +116,26 @@ def print_table(rows: list[RecsReport]) -> None:
               f"{r.coverage_at_10:>7.4f} {r.novelty_at_10:>7.2f} {r.train_seconds:>8.0f} {rec:>8} {exp:>8}")
 
 
-def write_results(out: Path, rows: list[RecsReport], started: float, workspace: str | None = None) -> None:
+def kept_rows(out: Path, skipped: set[str]) -> list[dict]:
+    """The rows of datasets skipped this run, from the previous result file (so a partial rerun
+    does not erase them); each keeps the figures it was measured with."""
+    if not skipped or not out.exists():
+        return []
+    old = json.loads(out.read_text())
+    return [r for r in old.get("rows", []) if r.get("extra", {}).get("dataset") in skipped]
+
+
+def write_results(out: Path, rows: list[RecsReport], started: float, workspace: str | None = None,
+                  kept: list[dict] | None = None) -> None:
+    kept = kept or []
     payload = {
         "protocol": "leave-one-out (last = test, second-last = validation), full ranking over all items "
                     "excluding the user's history; every choice on validation",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "load_average_at_end": os.getloadavg()},
         "wall_seconds": time.time() - started,
-        "rows": [r.to_dict() for r in rows],
+        "kept_from_previous_run": sorted({r["extra"]["dataset"] for r in kept}),
+        "rows": [*kept, *(r.to_dict() for r in rows)],
     }
     write_result("recsys", payload, workspace=workspace, out=out,
                  default=lambda o: o.tolist() if isinstance(o, np.ndarray) else float(o))
@@ -143,11 +156,16 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[RecsReport] = []
     started = time.time()
     out = Path(args.out)
+    kept = kept_rows(out, {name for name, skip in (("beauty", args.skip_beauty), ("demo", args.skip_demo))
+                           if skip})
+    if kept:
+        print(f"keeping the {len(kept)} rows of {sorted({r['extra']['dataset'] for r in kept})} "
+              f"from {out} (not rerun)")
     if not args.skip_beauty:
         folder = Path(args.data) / "recsys" / "amazon_beauty"
         data = sequences_to_interactions(folder / "Beauty.txt", str(folder / "items.jsonl"), str(CACHE))
         rows += run_dataset("beauty", data, HybridConfig(params={"sequence": seq}), "runs/bench-beauty")
-        write_results(out, rows, started, args.workspace)  # kept even if a later dataset fails
+        write_results(out, rows, started, args.workspace, kept)  # kept even if a later dataset fails
         print_table(rows)
     if not args.skip_demo:
         demo_seq = {"max_train_seconds": args.demo_sequence_wall_seconds}
@@ -157,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # report it beside the Beauty rows instead of losing them
             print(f"[demo] failed: {exc!r}", flush=True)
     print_table(rows)
-    write_results(out, rows, started, args.workspace)
+    write_results(out, rows, started, args.workspace, kept)
     print(f"wrote {out}")
     return 0
 

@@ -251,3 +251,9 @@ def test_engine_cards_from_review_text_with_the_real_aspect_extractor() -> None:
     assert found[0]["whatif"]["target"] == {"item_ids": [item]}
     plain = StrategyEngine(dc_replace(shop, reviews=reviews.iloc[0:0])).insights()
     assert not [c for c in plain if "complaints" in c["kind"] or "rating" in c["kind"]]
+
+
+def test_card_titles_write_the_p_value_once() -> None:
+    from recsys_core.strategy.review_signals import _p
+
+    assert _p(0.0004) == "p<0.001" and _p(0.031) == "p=0.031"

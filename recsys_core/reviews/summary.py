@@ -63,7 +63,7 @@ def _mean(values: pd.Series) -> float | None:
 
 
 def _quote(text: str) -> str:
-    clean = " ".join(redact(str(text)).split())
+    clean = " ".join(redact(str(text)).split()).rstrip(";:,")
     return clean if len(clean) <= QUOTE_CHARS else clean[: QUOTE_CHARS - 1].rstrip() + "…"
 
 
@@ -73,7 +73,7 @@ def aspect_evidence(reviews: pd.DataFrame, mentions: pd.DataFrame, item_id: str,
 
     ``reviews`` is the reviews table (any items), ``mentions`` :meth:`AspectExtractor.transform`
     of it. Quotes come from the side most mentions take (complaints or praise), best-matching
-    sentences first, one per review.
+    sentences first, one per review, a sentence already quoted only when no other is left.
     """
     if min_mentions < 1 or n_quotes < 0:
         raise ReviewsInputError(f"min_mentions must be at least 1 and n_quotes at least 0 "
@@ -97,6 +97,10 @@ def aspect_evidence(reviews: pd.DataFrame, mentions: pd.DataFrame, item_id: str,
     if not side and len(pool):  # mixed: one of each side first
         firsts = pool.drop_duplicates("polarity")
         pool = pd.concat([firsts, pool.drop(firsts.index)])
+    # different words first: many reviews say the same sentence, and quoting it three times tells less
+    wording = pool["sentence"].map(lambda s: " ".join(str(s).lower().split()).rstrip(".;:,!"))
+    distinct = pool[~wording.duplicated()]
+    pool = pd.concat([distinct, pool.drop(distinct.index)])
     evidence.quotes = [Quote(str(r), int(rt), _quote(s), int(p)) for r, rt, s, p in zip(
         pool["review_id"], pool["rating"], pool["sentence"], pool["polarity"], strict=True)][:n_quotes]
     return evidence

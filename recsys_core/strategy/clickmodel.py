@@ -83,6 +83,10 @@ class PositionBiasModel:
                                    part["clicked"].to_numpy(dtype=np.float64), len(items), self.n_iter, self.prior)
             self.examination_[str(surface)] = theta / theta[0]
             attractiveness.append(pd.Series(alpha * theta[0], index=[f"{surface}|{i}" for i in items]))
+        if not attractiveness:
+            raise InsufficientDataError(
+                f"{int(lists['clicked'].sum())} clicks, but no surface has >= {self.min_clicks} clicked "
+                "impressions at >= 2 positions; the position-bias model is fitted per surface")
         self.attractiveness_ = pd.concat(attractiveness)
         self.default_attractiveness_ = float(self.attractiveness_.median())
         pooled = np.vstack([np.pad(v, (0, self.max_position - len(v)), mode="edge") for v in self.examination_.values()])

@@ -162,7 +162,7 @@ def review_cards(reviews: pd.DataFrame, products: pd.DataFrame, *, mentions: pd.
         for row in rising[rising["rising"]].head(top).itertuples():
             name = titles.get(row.key, row.key) if level == "item" else f"the {row.key} category"
             title = (f"Complaints about {row.aspect} for {name} {_growth(row.previous, row.recent)} in {weeks} "
-                     f"({row.previous} -> {row.recent} reviews, p={_p(row.p_value)})")
+                     f"({row.previous} -> {row.recent} reviews, {_p(row.p_value)})")
             figures = {("item_id" if level == "item" else "category"): row.key, "aspect": row.aspect,
                        "complaints_previous": int(row.previous), "complaints_recent": int(row.recent),
                        "ratio": None if not np.isfinite(row.ratio) else round(float(row.ratio), 2),
@@ -172,7 +172,7 @@ def review_cards(reviews: pd.DataFrame, products: pd.DataFrame, *, mentions: pd.
         for row in falling[falling["trend"] == "falling"].head(top).itertuples():
             name = titles.get(row.key, row.key) if level == "item" else f"the {row.key} category"
             title = (f"Rating of {name} fell from {row.previous_rating:.1f} to {row.recent_rating:.1f} in {weeks} "
-                     f"({row.previous_reviews} -> {row.recent_reviews} reviews, p={_p(row.p_value)})")
+                     f"({row.previous_reviews} -> {row.recent_reviews} reviews, {_p(row.p_value)})")
             figures = {("item_id" if level == "item" else "category"): row.key,
                        "rating_previous": round(row.previous_rating, 2), "rating_recent": round(row.recent_rating, 2),
                        "reviews_previous": int(row.previous_reviews), "reviews_recent": int(row.recent_reviews),
@@ -197,7 +197,8 @@ def _growth(before: int, after: int) -> str:
 
 
 def _p(value: float) -> str:
-    return "<0.001" if value < 0.001 else f"{value:.2g}"
+    """'p<0.001' or 'p=0.03'."""
+    return "p<0.001" if value < 0.001 else f"p={value:.2g}"
 
 
 def _round(value: float) -> float | None:

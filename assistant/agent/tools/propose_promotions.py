@@ -81,9 +81,7 @@ def run(service: Any, category: str | None = None, top: int = 3) -> ToolResult:
         row["reading"] = reading
         rows.append(row)
     facts: dict[str, Any] = {"category": category, "proposals": rows, "ci_level_pct": 95, "source": engine.proposals_source,
-                             "replay_says_no": [{"title": p["title"], "margin_ci_low": money(p["impact"]["margin"]["ci_low"]),
-                                                 "margin_ci_high": money(p["impact"]["margin"]["ci_high"])}
-                                                for p in declined[:3]]}
+                             "replay_says_no": [_declined(p) for p in declined[:3]]}
     citations = [f"proposal:{r['kind']}" for r in rows]
     if category and not rows:  # nothing simulated concerns it: its slow movers with margin headroom
         from recsys_core.strategy.engine import STOCK_WINDOW_DAYS
@@ -94,6 +92,13 @@ def run(service: Any, category: str | None = None, top: int = 3) -> ToolResult:
                                  "stock": int(s.stock), "margin_pct": pct(s.margin, 0)} for s in slow.itertuples()]
         citations = [r["item_id"] for r in facts["slow_movers"]]
     return ToolResult("propose_promotions", {"category": category}, facts, citations)
+
+
+def _declined(p: dict[str, Any]) -> dict[str, Any]:
+    """A proposal the replay rejects, with its margin interval in words (as the answer says it)."""
+    lo, hi = money(p["impact"]["margin"]["ci_low"]), money(p["impact"]["margin"]["ci_high"])
+    return {"title": p["title"], "margin_ci_low": lo, "margin_ci_high": hi,
+            "margin_interval": f"{usd(lo, signed=True)} to {usd(hi, signed=True)}"}
 
 
 def _basis_text(kind: str, b: dict[str, Any], reading: dict[str, str], ci: int) -> str:
@@ -144,8 +149,7 @@ def template(f: dict[str, Any]) -> str:
     text = f"Promotion proposals{where}, highest expected margin at the top:\n" + "\n".join(lines)
     if f.get("replay_says_no"):
         text += ("\nLooks tempting, but the replay says no (margin's whole interval below zero): "
-                 + "; ".join(f"{r['title']} (margin {usd(r['margin_ci_low'], signed=True)} to "
-                             f"{usd(r['margin_ci_high'], signed=True)})" for r in f["replay_says_no"]) + ".")
+                 + "; ".join(f"{r['title']} (margin {r['margin_interval']})" for r in f["replay_says_no"]) + ".")
     return text
 
 

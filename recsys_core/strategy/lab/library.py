@@ -139,7 +139,11 @@ def generate_library(shop: ShopData, *, seed: int = 0, horizon: int = HORIZON_DA
         else:
             notes.append(f"sale on '{w.key}' from {start.date()} skipped: too little history before it, or under 3 days long")
     for n, (date, h, window) in enumerate(tqdm(jobs, desc="lab scenarios", disable=not progress)):
-        through, setup = _setup(shop, date, h)
+        try:
+            through, setup = _setup(shop, date, h)
+        except InsufficientDataError as exc:  # too few lists around this date to replay: skip it
+            notes.append(f"{date.date()}: no scenarios ({exc})")
+            continue
         dp = DecisionPoint(shop=shop, date=date, horizon=h, index=n)
 
         def keyed(s: Scenario) -> Scenario:
