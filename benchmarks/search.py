@@ -1,6 +1,7 @@
 """Product-search benchmark on the Home Depot dev queries: BM25, dense and hybrid side by side.
 
     .venv/bin/python benchmarks/search.py [--tune] [--latency-queries 300] [--hnsw-queries 500]
+    .venv/bin/python benchmarks/search.py --only latency [--systems "hybrid int8,hybrid + ranker"]
 
 Protocol. The 8,256 dev queries are split in two halves by ``sha256(query_id)`` parity: the
 TUNE half chose every setting (BM25 k1/b, spelling correction, fusion method and weight,
@@ -15,6 +16,12 @@ Latency: per query, with live single-query encoding on one torch thread and
 ``OMP_WAIT_POLICY=PASSIVE``, over 54,667 products, on this shared 2-core machine.
 HNSW: recall@10 of Chroma's HNSW (cosine, our parameters) against exact search on the same
 embeddings. Writes ``benchmarks/results/search.json``.
+
+``--only latency`` times the systems (all, or ``--systems``) and nothing else: no quality
+figures, no embedding speed, no HNSW recall; each ranker is refitted on the TUNE half with the
+setting the last full run's cross-validation chose (``search.json``; a full cross-validation
+when there is none), the CPU load average is recorded, and the figures go to
+``benchmarks/results/search_latency.json``.
 """
 
 from __future__ import annotations
@@ -58,7 +65,8 @@ TARGETS = {"ndcg@10": 0.345, "mrr@10": 0.38, "recall@100": 0.78, "p50_ms": 25.0,
 
 def split(query_ids: list[str]) -> tuple[list[str], list[str]]:
     """(tune, held) halves by sha256(query_id) parity: deterministic, content-independent."""
-    tune, held = [], []
+    tune: list[str] = []
+    held: list[str] = []
     for q in query_ids:
         (tune if hashlib.sha256(q.encode()).digest()[0] % 2 == 0 else held).append(q)
     return tune, held
@@ -126,7 +134,7 @@ def throughput(texts: list[str], encoder: str, tmp: Path) -> float:
 
 
 GRID: list[dict[str, object]] = (
-    [{"mode": "bm25", "spell_correct": s, "k1": k1, "b": b}
+    [{"mode": "bm25", "spell_correct": s, "k1": k1, "b": b}  # type: ignore[assignment]
      for s in (False, True) for k1, b in ((1.2, 0.75), (1.2, 0.5), (0.9, 0.4))]
     + [{"mode": "hybrid", "fusion": "weighted", "normalisation": "minmax", "dense_weight": w}
        for w in (0.25, 0.35, 0.45)]
@@ -187,9 +195,117 @@ def adapted_encoder(runner: Runner, tune_ids: list[str], seconds: float) -> tupl
     return f"{folder}#int8", report
 
 
+def systems_of(adapted: str) -> list[tuple[str, dict[str, object], bool]]:
+    """(name, params, trained on TUNE?) -- the default encoder's rows are given Chroma's HNSW as the app
+    is (the searcher uses it above ``exact_dense_max`` products), the others exact dense search only."""
+    return [
+        ("bm25", {"mode": "bm25"}, False),
+        ("dense fp32", {"mode": "dense", "encoder": "minilm"}, False),
+        ("dense int8", {"mode": "dense", "encoder": DEFAULT_ENCODER}, False),
+        ("dense adapted", {"mode": "dense", "encoder": adapted}, True),
+        ("hybrid fp32", {"encoder": "minilm"}, False),
+        ("hybrid int8", {"encoder": DEFAULT_ENCODER}, False),
+        ("hybrid adapted", {"encoder": adapted}, True),
+    ]
+
+
+def rankers_of(adapted: str) -> list[tuple[str, str]]:
+    """(name, encoder) of the hybrids with the learned ranker."""
+    return [("hybrid + ranker", DEFAULT_ENCODER), ("adapted + ranker", adapted)]
+
+
+def previous_ranker_choice(name: str) -> dict[str, object] | None:
+    """The ranker setting (params, rounds) the last full run's cross-validation chose for ``name``."""
+    path = REPO / "benchmarks" / "results" / "search.json"
+    if not path.is_file():
+        return None
+    for row in json.loads(path.read_text(encoding="utf-8")).get("systems", []):
+        if row.get("system") == name and "ranker_cv" in row:
+            return dict(row["ranker_cv"]["chosen"])
+    return None
+
+
+def busy_seconds() -> float | None:
+    """CPU seconds every process on the machine has used so far (Linux ``/proc/stat``; None elsewhere)."""
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def latency_only(args: argparse.Namespace, search_set: SearchSet, tune_ids: list[str], all_ids: list[str]) -> int:
+    """``--only latency``: fit the asked systems, time them, write ``search_latency.json``."""
+    from retrieval.chroma_store import ann_search, cached_products_collection
+    from retrieval.ranker import DEFAULT_PARAMS, SearchRanker
+    from retrieval.ranker_training import fit_search_ranker, training_rows
+
+    runner = Runner(search_set)
+    known = [n for n, _, _ in systems_of("")] + [n for n, _ in rankers_of("")]
+    wanted = [w.strip() for w in args.systems.split(",")] if args.systems else known
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        print(f"unknown systems {unknown}; use some of {known}", file=sys.stderr)
+        return 2
+    adapted = adapted_encoder(runner, tune_ids, args.adapt_seconds)[0] if any("adapted" in w for w in wanted) else ""
+    emb, _ = runner.embeddings(DEFAULT_ENCODER)
+    collection, _, _ = cached_products_collection(emb, search_set.products["item_id"].tolist())
+    ann = ann_search(collection)
+    searchers = {}
+    for name, params, _ in systems_of(adapted):
+        if name in wanted:
+            searchers[name] = runner.fit(ann=ann if params.get("encoder") == DEFAULT_ENCODER else None, **params)[0]
+    for name, encoder in rankers_of(adapted):
+        if name not in wanted:
+            continue
+        ranked = runner.fit(ann=ann if encoder == DEFAULT_ENCODER else None, encoder=encoder)[0]
+        vecs = runner.vectors(ranked, tune_ids)
+        queries = [(q, runner.query_text[q]) for q in tune_ids]
+        chosen = previous_ranker_choice(name)
+        if chosen is None:
+            ranked.ranker = fit_search_ranker(ranked, queries, search_set.gains, vectors=vecs)[0]
+        else:  # fit_search_ranker's final fit, with the setting its cross-validation chose last time
+            rows = training_rows(ranked, queries, search_set.gains, vectors=vecs)
+            ranked.ranker = SearchRanker(n_estimators=max(int(chosen["rounds"]), 20),  # type: ignore[call-overload]
+                                         params={**DEFAULT_PARAMS, **chosen["params"]}).fit(  # type: ignore[dict-item]
+                rows.X, rows.y, rows.groups, weights=rows.weights)
+        searchers[name] = ranked
+    texts = [runner.query_text[q] for q in all_ids]
+    load_before = os.getloadavg()
+    busy, own, wall = busy_seconds(), time.process_time(), time.perf_counter()
+    out = []
+    for name in wanted:  # live encoding switches torch to one thread
+        searcher = searchers[name]
+        lat = measure_latency(searcher, texts, n=args.latency_queries)
+        out.append({"system": name, "dense_index": "hnsw" if searcher.mode != "bm25" and searcher.uses_ann() else
+                    ("exact" if searcher.mode != "bm25" else None), "ranker": searcher.ranker is not None,
+                    "latency_p50_ms": float(np.percentile(lat, 50)), "latency_p95_ms": float(np.percentile(lat, 95)),
+                    "queries": len(lat)})
+    load_after = os.getloadavg()
+    busy_after = busy_seconds()
+    # the load average lags and counts this run's own ranker fitting: the CPU other processes used while timing is exact
+    others = (None if busy is None or busy_after is None else
+              max(0.0, (busy_after - busy) - (time.process_time() - own)) / ((time.perf_counter() - wall) * (os.cpu_count() or 1)))
+    print(f"\nHome Depot dev latency: {len(search_set.products):,} products, {args.latency_queries} live queries; "
+          f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+          + (f"; other processes used {others:.0%} of the CPUs while timing" if others is not None else ""))
+    print(f"{'system':<17} {'dense':>6} {'p50 ms':>7} {'p95 ms':>7}")
+    for r in out:
+        print(f"{r['system']:<17} {r['dense_index'] or '-':>6} {r['latency_p50_ms']:>7.1f} {r['latency_p95_ms']:>7.1f}")
+    result = {"dataset": str(DATA), "products": len(search_set.products), "latency_queries": args.latency_queries,
+              "load_average_before": load_before, "load_average_after": load_after, "cpus": os.cpu_count(),
+              "other_processes_cpu_share": others,
+              "systems": out}
+    for path in write_result("search_latency", result, workspace=args.workspace, default=str):
+        print(f"wrote {path}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tune", action="store_true", help="rerun the tuning grid on the TUNE half")
+    ap.add_argument("--only", choices=["latency"], help="run only this part (latency: time the systems, nothing else)")
+    ap.add_argument("--systems", help="with --only latency: comma-separated system names (default: all)")
     ap.add_argument("--latency-queries", type=int, default=300)
     ap.add_argument("--hnsw-queries", type=int, default=500)
     ap.add_argument("--throughput-titles", type=int, default=3000, help="titles embedded cold per encoder")
@@ -210,6 +326,8 @@ def main() -> int:
     search_set = load_search_set(DATA / "products.csv", DATA / "dev_queries.csv", DATA / "dev_labels.csv")
     all_ids = search_set.queries["query_id"].tolist()
     tune_ids, held_ids = split(all_ids)
+    if args.only == "latency":
+        return latency_only(args, search_set, tune_ids, all_ids)
     runner = Runner(search_set)
     item_ids = search_set.products["item_id"].tolist()
     titles = document_text(search_set.products)
@@ -242,17 +360,7 @@ def main() -> int:
     if args.tune:
         result["tuning"] = tune(runner, tune_ids, ann)
     adapted, result["adapted_encoder"] = adapted_encoder(runner, tune_ids, args.adapt_seconds)
-    # (name, params, trained on TUNE?) -- the default encoder's rows use Chroma's HNSW as the app does,
-    # the others exact dense search over their own vectors
-    systems: list[tuple[str, dict[str, object], bool]] = [
-        ("bm25", {"mode": "bm25"}, False),
-        ("dense fp32", {"mode": "dense", "encoder": "minilm"}, False),
-        ("dense int8", {"mode": "dense", "encoder": DEFAULT_ENCODER}, False),
-        ("dense adapted", {"mode": "dense", "encoder": adapted}, True),
-        ("hybrid fp32", {"encoder": "minilm"}, False),
-        ("hybrid int8", {"encoder": DEFAULT_ENCODER}, False),
-        ("hybrid adapted", {"encoder": adapted}, True),
-    ]
+    systems = systems_of(adapted)
     rows = []
     searchers = {}
     for name, params, trained in systems:
@@ -267,7 +375,7 @@ def main() -> int:
     # the learned ranker: fitted on the TUNE half (settings by 3-fold CV inside it), scored on HELD
     from retrieval.ranker_training import fit_search_ranker
 
-    for name, encoder in (("hybrid + ranker", DEFAULT_ENCODER), ("adapted + ranker", adapted)):
+    for name, encoder in rankers_of(adapted):
         start = time.perf_counter()
         ranked = runner.fit(ann=ann if encoder == DEFAULT_ENCODER else None, encoder=encoder)[0]
         vecs = runner.vectors(ranked, all_ids)
@@ -313,7 +421,7 @@ def main() -> int:
     print(f"embedding, cold, {e['sample_titles']:,} titles: " + ", ".join(  # type: ignore[index]
         f"{k} {v:.0f} titles/s" for k, v in e["titles_per_s"].items()))  # type: ignore[index]
     print(f"whole catalogue with {DEFAULT_ENCODER}: cold {e['catalogue_cold_s']:.1f} s, warm {e['catalogue_warm_s']:.1f} s")  # type: ignore[index]
-    ad = result["adapted_encoder"]
+    ad: dict[str, object] = result["adapted_encoder"]  # type: ignore[assignment]
     print(f"adapted encoder: {ad['pairs']} (query, relevant title) pairs from the tune half"  # type: ignore[index]
           + (", reused" if ad.get("reused") else f", {ad['steps']} steps in {ad['seconds']:.0f} s"))  # type: ignore[union-attr,index]
     hn = result["hnsw"]

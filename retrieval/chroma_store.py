@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
@@ -135,13 +136,14 @@ def open_client(config: StoreConfig) -> ClientAPI:
     try:
         if config.url:
             parsed = urlparse(config.url)
-            if not parsed.hostname:
+            host = parsed.hostname
+            if not host:
                 raise StoreConnectionError(
                     f"Chroma URL {config.url!r} has no host; use e.g. http://127.0.0.1:8000"
                 )
             return with_retries(
                 lambda: chromadb.HttpClient(
-                    host=parsed.hostname,
+                    host=host,
                     port=parsed.port or (443 if parsed.scheme == "https" else 8000),
                     ssl=parsed.scheme == "https",
                     settings=settings,
@@ -295,9 +297,10 @@ def load_embeddings(collection: Collection, ids: Sequence[str], batch: int = 500
     rows: dict[str, np.ndarray] = {}
     for start in range(0, len(ids), batch):
         chunk = list(ids[start : start + batch])
-        got = with_retries(lambda chunk=chunk: collection.get(ids=chunk, include=["embeddings", "metadatas"]),
+        got = with_retries(partial(collection.get, ids=chunk, include=["embeddings", "metadatas"]),
                            what="reading vectors", where=where, policy=retry)
-        metas = got.get("metadatas") or [None] * len(got["ids"])
+        metas: list[Any] = list(got.get("metadatas") or [])
+        metas = metas or [None] * len(got["ids"])
         for i, v, m in zip(got["ids"], got["embeddings"], metas, strict=True):  # type: ignore[arg-type]
             rows[i] = np.asarray(v, dtype=np.float32)
             expected = (m or {}).get(VECTOR_SUM)

@@ -178,7 +178,7 @@ def run_search_eval(
     params: Mapping[str, object] | None = None,
     query_ids: Sequence[str] | None = None,
     latency_queries: int = 300,
-    dense_index: str = "hnsw",
+    dense_index: str = "auto",
     show_progress: bool = True,
     train_set: SearchSet | None = None,
 ) -> SearchReport:
@@ -189,16 +189,25 @@ def run_search_eval(
     or query text found in both sets is an error (:func:`check_disjoint`).
 
     ``dense_index="hnsw"`` takes dense candidates from a Chroma HNSW collection (cached between
-    runs, as the product index does), ``"exact"`` from one matrix product. Quality uses the query vectors live search computes (:func:`embed_queries`); latency
+    runs, as the product index does), ``"exact"`` from one matrix product, ``"auto"`` (the
+    default) as the app does: exact up to the ``exact_dense_max`` setting's number of products,
+    HNSW above it. Quality uses the query vectors live search computes (:func:`embed_queries`); latency
     is timed separately on ``latency_queries`` queries spread over the set, each encoded on
     its own on one thread, as a live search would.
     """
     from retrieval.embedding import embed_queries, embed_texts
     from retrieval.search import HybridSearcher
 
-    if dense_index not in ("hnsw", "exact"):
-        raise SearchInputError(f"unknown dense index {dense_index!r}; use hnsw or exact")
-    searcher = HybridSearcher(mode=mode, **dict(params or {}))  # type: ignore[arg-type]
+    if dense_index not in ("auto", "hnsw", "exact"):
+        raise SearchInputError(f"unknown dense index {dense_index!r}; use auto, hnsw or exact")
+    # "hnsw" asks the index on every query, whatever the catalogue size (the app searches exactly up to exact_dense_max)
+    searcher = HybridSearcher(mode=mode, **{"exact_dense_max": 0 if dense_index == "hnsw" else None,  # type: ignore[arg-type]
+                                            **dict(params or {})})
+    if dense_index == "auto":
+        from retrieval.search import _exact_dense_max
+
+        limit = searcher.exact_dense_max if searcher.exact_dense_max is not None else _exact_dense_max(None)
+        dense_index = "hnsw" if len(search_set.products) > limit else "exact"
     start = time.perf_counter()
     embeddings = None
     ann = None

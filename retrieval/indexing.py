@@ -406,8 +406,8 @@ def search_reviews(workspace: str | Path, query: str, *, item_id: str | None = N
     n = min(max(int(k), 1), collection.count())
     if n == 0:
         return []
-    res = with_retries(lambda: collection.query(query_embeddings=[list(map(float, vector))], n_results=n, where=where,
-                                                include=["documents", "metadatas", "distances"]),
+    res = with_retries(lambda: collection.query(query_embeddings=[list(map(float, vector))], n_results=n,  # type: ignore[arg-type]
+                                                where=where, include=["documents", "metadatas", "distances"]),  # type: ignore[arg-type]
                        what="a review search", where=config.where(), policy=config.retry)
     out = []
     for i, doc, meta, dist in zip(res["ids"][0], (res.get("documents") or [[]])[0],

@@ -54,13 +54,14 @@ def sizes(text: str) -> set[tuple[str, str]]:
     return {(n, UNITS[u]) for n, u in _SIZED.findall(normalise_text(text)) if u in UNITS}
 
 
-def _share(asked: set[Any], held: set[Any]) -> float:
-    return len(asked & held) / len(asked) if asked else math.nan
-
-
 class FeatureBuilder:
-    """Builds the feature matrix of a query's candidates for one fitted searcher (caches the
-    per-product text facts it needs)."""
+    """Builds the feature matrix of a query's candidates for one fitted searcher.
+
+    Per-product facts are computed once: term postings (title words, and all indexed fields'
+    words for the coverage), title lengths, brand tokens, price and stock columns; numbers and
+    sizes per title are read lazily, and only for queries that name one. ``build`` is then numpy
+    over the candidate block, with the values of the per-candidate definitions above.
+    """
 
     def __init__(self, searcher: Any):
         self.searcher = searcher
@@ -69,6 +70,13 @@ class FeatureBuilder:
         self.title_norm = [normalise_text(t) for t in self.titles]
         bm = searcher.bm25_
         self.title_tokens = bm.doc_tokens_.get("title") or [set(t.split()) for t in self.title_norm]
+        self.title_words = np.asarray([len(t) for t in self.title_tokens], dtype=np.float64)
+        self.title_postings = _postings(self.title_tokens)
+        fields = [bm.doc_tokens_[f] for f in bm.fields]
+        # BM25Index.coverages reads every indexed field; with the title alone they are one index
+        self.held_postings = (self.title_postings if len(fields) == 1 and fields[0] is self.title_tokens
+                              else _postings([set().union(*docs) for docs in zip(*fields, strict=True)]))
+        self.n_docs = bm.n_docs_
         self._numbers: dict[int, set[str]] = {}
         self._sizes: dict[int, set[tuple[str, str]]] = {}
         brand = products["brand"] if "brand" in products else None
@@ -76,11 +84,23 @@ class FeatureBuilder:
         self.brand_tokens = [
             set(tokenize(b if isinstance(b, str) and b else (t.split()[0] if t.split() else "")))
             for b, t in zip(brand if brand is not None else [None] * len(self.titles), self.titles, strict=True)]
-        self.price = products["price"].astype("float64").to_numpy() if "price" in products else None
-        self.stock = products["stock"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan) if "stock" in products else None
-        if self.price is not None:
-            finite = self.price[np.isfinite(self.price)]
-            self.price_edges = np.quantile(finite, [0.2, 0.4, 0.6, 0.8]) if len(finite) else np.zeros(4)
+        self.brand_size = np.asarray([len(b) for b in self.brand_tokens], dtype=np.int64)
+        self.brand_postings = _postings(self.brand_tokens)
+        n = len(self.titles)
+        self.log_price = np.full(n, np.nan)
+        self.price_band = np.full(n, np.nan)
+        self.in_stock = np.full(n, np.nan)
+        if "price" in products:
+            price = products["price"].astype("float64").to_numpy()
+            finite = np.isfinite(price)
+            edges = np.quantile(price[finite], [0.2, 0.4, 0.6, 0.8]) if finite.any() else np.zeros(4)
+            # math.log1p, not numpy's: the two differ in the last bit and the ranker was fitted on this
+            self.log_price[finite] = [math.log1p(max(p, 0.0)) for p in price[finite].tolist()]
+            self.price_band[finite] = np.searchsorted(edges, price[finite])
+        if "stock" in products:
+            stock = products["stock"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+            finite = np.isfinite(stock)
+            self.in_stock[finite] = stock[finite] > 0
 
     def _row_numbers(self, row: int) -> set[str]:
         if row not in self._numbers:
@@ -92,46 +112,81 @@ class FeatureBuilder:
             self._sizes[row] = sizes(self.titles[row])
         return self._sizes[row]
 
+    def _coverage(self, tokens: Sequence[str], rows: np.ndarray) -> np.ndarray:
+        """``BM25Index.coverages``: the IDF-weighted share of the query's tokens each row holds
+        in any indexed field, summed in the same order (so the same floats)."""
+        n = self.n_docs
+        weights = {t: math.log((n + 1) / (len(self.held_postings.get(t, ())) + 0.5)) for t in set(tokens) if t}
+        total = sum(weights.values())
+        out = np.zeros(len(rows))
+        if not total:
+            return out
+        for t, w in weights.items():
+            out[_holds(self.held_postings, t, rows)] += w
+        return out / total
+
     def build(self, scored: Any, positions: Sequence[int]) -> np.ndarray:
         """Features (rows: ``positions`` into ``scored.rows``; columns: :data:`FEATURES`)."""
-        s = self.searcher
         tokens = [t for t in scored.analysed.tokens if t]
         qset = set(tokens)
-        phrase = normalise_text(scored.analysed.text or "").strip()
-        q_numbers = numbers(scored.analysed.text or "")
-        q_sizes = sizes(scored.analysed.text or "")
+        text = scored.analysed.text or ""
+        phrase = normalise_text(text).strip()
+        q_numbers = numbers(text)
+        q_sizes = sizes(text)
         head = tokens[-1] if tokens else None
-        corrected = float(bool(scored.analysed.corrections))
         n_cand = float(len(scored.rows) + 1)
-        out = np.full((len(positions), len(FEATURES)), np.nan)
+        at = np.asarray(positions, dtype=np.int64)
+        rows = np.asarray(scored.rows, dtype=np.int64)[at]
+        out = np.full((len(at), len(FEATURES)), np.nan)
         fused = scored.fused
         order = np.argsort(-fused, kind="stable")
         fused_rank = np.empty(len(fused))
         fused_rank[order] = np.arange(1, len(fused) + 1)
-        rows = [int(scored.rows[i]) for i in positions]
-        coverage = s.bm25_.coverages(tokens, rows) if tokens else [0.0] * len(rows)
-        for j, i in enumerate(positions):
-            row = rows[j]
-            title = self.title_tokens[row]
-            out[j, 0] = scored.bm25[i] if scored.bm25 is not None else np.nan
-            out[j, 1] = scored.bm25_rank[i] or n_cand
-            out[j, 2] = scored.dense[i] if scored.dense is not None else np.nan
-            out[j, 3] = scored.dense_rank[i] or n_cand
-            out[j, 4] = fused[i]
-            out[j, 5] = fused_rank[i]
-            out[j, 6] = coverage[j]
-            out[j, 7] = len(qset & title) / len(qset) if qset else 0.0
-            out[j, 8] = float(bool(phrase) and phrase in self.title_norm[row])
-            out[j, 9] = _share(q_numbers, self._row_numbers(row))
-            out[j, 10] = _share(q_sizes, self._row_sizes(row))
-            brand = self.brand_tokens[row]
-            out[j, 11] = float(bool(brand) and brand <= qset)
-            out[j, 12] = float(head in title) if head else np.nan
-            out[j, 13] = len(title)
-            out[j, 14] = corrected
-            if self.price is not None and np.isfinite(self.price[row]):
-                out[j, 15] = math.log1p(max(self.price[row], 0.0))
-                out[j, 16] = float(np.searchsorted(self.price_edges, self.price[row]))
-            if self.stock is not None and np.isfinite(self.stock[row]):
-                out[j, 17] = float(self.stock[row] > 0)
+        if scored.bm25 is not None:
+            out[:, 0] = scored.bm25[at]
+        out[:, 1] = np.where(scored.bm25_rank[at] != 0, scored.bm25_rank[at], n_cand)
+        if scored.dense is not None:
+            out[:, 2] = scored.dense[at]
+        out[:, 3] = np.where(scored.dense_rank[at] != 0, scored.dense_rank[at], n_cand)
+        out[:, 4] = fused[at]
+        out[:, 5] = fused_rank[at]
+        out[:, 6] = self._coverage(tokens, rows) if tokens else 0.0
+        in_title = np.zeros(len(rows), dtype=np.int64)
+        in_brand = np.zeros(len(rows), dtype=np.int64)
+        for t in qset:
+            in_title += _holds(self.title_postings, t, rows)
+            in_brand += _holds(self.brand_postings, t, rows)
+        out[:, 7] = in_title / len(qset) if qset else 0.0
+        out[:, 8] = [phrase in self.title_norm[r] for r in rows.tolist()] if phrase else 0.0
+        if q_numbers:
+            out[:, 9] = [len(q_numbers & self._row_numbers(r)) / len(q_numbers) for r in rows.tolist()]
+        if q_sizes:
+            out[:, 10] = [len(q_sizes & self._row_sizes(r)) / len(q_sizes) for r in rows.tolist()]
+        size = self.brand_size[rows]
+        out[:, 11] = (size > 0) & (in_brand == size)  # every word of the brand is in the query
+        if head:
+            out[:, 12] = _holds(self.title_postings, head, rows)
+        out[:, 13] = self.title_words[rows]
+        out[:, 14] = float(bool(scored.analysed.corrections))
+        out[:, 15] = self.log_price[rows]
+        out[:, 16] = self.price_band[rows]
+        out[:, 17] = self.in_stock[rows]
         return out
+
+
+def _postings(token_sets: Sequence[set[str]]) -> dict[str, np.ndarray]:
+    """Each token's rows, ascending (an inverted index of the token sets)."""
+    rows: dict[str, list[int]] = {}
+    for row, tokens in enumerate(token_sets):
+        for t in tokens:
+            rows.setdefault(t, []).append(row)
+    return {t: np.asarray(r, dtype=np.int64) for t, r in rows.items()}
+
+
+def _holds(postings: dict[str, np.ndarray], token: str, rows: np.ndarray) -> np.ndarray:
+    """Whether each of ``rows`` holds ``token`` (binary search in its postings)."""
+    found = postings.get(token)
+    if found is None or not len(found):
+        return np.zeros(len(rows), dtype=bool)
+    at = np.minimum(np.searchsorted(found, rows), len(found) - 1)
+    return np.asarray(found[at] == rows)

@@ -69,14 +69,12 @@ class SearchRanker:
 
     def score(self, X: np.ndarray) -> np.ndarray:
         self._check()
-        out: np.ndarray = self.booster_.predict(np.asarray(X, dtype=np.float64), raw_score=True, num_threads=1)
-        return out
+        return np.asarray(self.booster_.predict(np.asarray(X, dtype=np.float64), raw_score=True, num_threads=1))
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """TreeSHAP values: one column per feature, then the base value; rows sum to the score."""
         self._check()
-        out: np.ndarray = self.booster_.predict(np.asarray(X, dtype=np.float64), pred_contrib=True, num_threads=1)
-        return out
+        return np.asarray(self.booster_.predict(np.asarray(X, dtype=np.float64), pred_contrib=True, num_threads=1))
 
     def importance(self) -> dict[str, float]:
         """Total gain per feature (what the model leans on overall)."""

@@ -3,8 +3,11 @@
 ``HybridSearcher(...).fit(products)`` indexes a catalogue (``item_id`` plus text columns, and
 optionally price/category/brand/stock for filters); ``search`` returns :class:`Hit` s, each
 with a per-stage :class:`HitTrace` when ``explain=True``; ``compare`` says at which stage one
-item passes another. Dense similarity is exact (one matrix product) unless an ANN callable
-(e.g. a Chroma HNSW collection) supplies the dense candidates.
+item passes another. Dense candidates come from an exact search over the vectors held in
+memory (one matrix product) unless an ANN callable (e.g. a Chroma HNSW collection) is given and
+the catalogue has more than ``exact_dense_max`` products (the ``exact_dense_max`` setting): up to
+a few hundred thousand products the exact product is faster than a round trip to the index and
+never misses a neighbour.
 """
 
 from __future__ import annotations
@@ -51,6 +54,24 @@ def document_text(products: pd.DataFrame) -> list[str]:
     for row in zip(*parts, strict=True):
         out.append(". ".join(p for p in row if p))
     return out
+
+
+def _exact_dense_max(value: int | None) -> int:
+    """``value``, else the ``exact_dense_max`` setting, as a product count."""
+    if value is None:
+        from recsys_core.workspace.settings import get_setting, setting
+
+        raw = str(get_setting("exact_dense_max"))
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SearchInputError(
+                f"{setting('exact_dense_max').env}={raw!r} is not a whole number of products; "
+                "set e.g. 200000 (0: always the ANN index)"
+            ) from None
+    if value < 0:
+        raise SearchInputError(f"exact_dense_max {value} is negative; use 0 or more products")
+    return value
 
 
 @dataclass
@@ -107,6 +128,7 @@ class HybridSearcher:
         stopwords: frozenset[str] = STOPWORDS,
         ranker: SearchRanker | None = None,
         encoder: str | None = None,
+        exact_dense_max: int | None = None,
     ):
         self.mode = mode
         self.fusion = fusion
@@ -125,6 +147,7 @@ class HybridSearcher:
         self.stopwords = stopwords
         self.ranker = ranker  # a learned ranker re-scores every candidate (see retrieval.ranker)
         self.encoder = encoder  # spec of recsys_core.models.encoders for products and queries (None: fp32 MiniLM)
+        self.exact_dense_max = exact_dense_max  # exact dense search up to this many products (None: the setting)
 
     # ---- fitting -------------------------------------------------------------------------
     def fit(
@@ -172,6 +195,7 @@ class HybridSearcher:
                 )
             self.embeddings_ = np.ascontiguousarray(embeddings, dtype=np.float32)
         self.ann_ = ann
+        self.exact_dense_max_ = _exact_dense_max(self.exact_dense_max)
         self.brands_ = sorted(set(self.products_["brand"].dropna().astype(str))) if "brand" in self.products_ else []
         self.categories_ = sorted(set(self.products_["category"].dropna().astype(str))) if "category" in self.products_ else []
         return self
@@ -179,6 +203,11 @@ class HybridSearcher:
     def _check(self) -> None:
         if not hasattr(self, "bm25_"):
             raise NotFittedError(self)
+
+    def uses_ann(self) -> bool:
+        """Whether unfiltered dense candidates come from the ANN index (else exact search)."""
+        self._check()
+        return self.ann_ is not None and len(self.item_ids_) > self.exact_dense_max_
 
     def _encode(self, text: str) -> np.ndarray:
         """The query's vector; the last ``QUERY_CACHE`` distinct texts are kept (a repeated query,
@@ -251,9 +280,10 @@ class HybridSearcher:
             if self.embeddings_ is None:
                 raise NotFittedError(self)
             qv = query_vector if query_vector is not None else self._encode(analysed.text or query)
-            if self.ann_ is not None and mask is None:
+            ann = self.ann_ if mask is None and self.uses_ann() else None
+            if ann is not None:
                 # HNSW candidates: cost independent of the catalogue size
-                hits = self.ann_(qv, n)
+                hits = ann(qv, n)
                 dense_top = np.asarray([self.row_of_[i] for i, _ in hits if i in self.row_of_], dtype=np.int64)
             else:
                 dense_all = self.embeddings_ @ qv
@@ -406,7 +436,7 @@ class HybridSearcher:
             row = scored.contributions[i]
             parts = {f"ranker:{f}": float(v) for f, v in zip(FEATURES, row[:-1], strict=True)}
             parts["ranker:base"] = float(row[-1])
-            parts["ranker:base"] += float(scored.ranked[i]) - math.fsum(parts.values())  # float remainder
+            parts["ranker:base"] += float(scored.base()[i]) - math.fsum(parts.values())  # float remainder
         else:
             parts = {"retrieval": float(scored.fused[i])}
         if scored.personal is not None:

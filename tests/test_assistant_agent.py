@@ -475,3 +475,18 @@ def test_a_missing_model_is_said_not_faked(tiny_shop_dir: Path, tmp_path: Path) 
     ingest(tiny_shop_dir, ws)
     ans = _bot(ShelfwiseService(ws, llm="template")).ask("recommend something for user U1")
     assert ans.answer.startswith("I couldn't answer that: recommender not built yet") and "shelfwise train" in ans.answer
+
+
+def test_a_product_named_but_not_uniquely_is_asked_about_not_the_last_one(service: ShelfwiseService) -> None:
+    import json
+
+    products = service.shop.products
+    kind = products["attributes"].map(lambda a: json.loads(a)["product_type"])
+    groups = products.assign(kind=kind).groupby(["brand", "kind"])["item_id"].apply(list)
+    (brand, noun), ids = next((k, v) for k, v in groups.items() if len(v) >= 2)
+    other = next(i for i in products["item_id"] if i not in ids)
+    agent = Assistant(service)
+    agent.ask(f"how much is {other}?")
+    ans = agent.ask(f"does the {brand} {noun} break easily?")
+    assert other not in ans.citations and other not in ans.answer, ans.answer
+    assert "Which one do you mean?" in ans.answer and ids[0] in ans.answer, ans.answer

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -28,7 +29,7 @@ from tests.retrieval_fixtures import fake_embed, fake_vector
 def test_retries_back_off_then_name_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
     waits: list[float] = []
     monkeypatch.setattr(time, "sleep", waits.append)
-    calls = iter([httpx.ConnectError("refused"), httpx.ReadError("reset"), "answer"])
+    calls: Iterator[Exception | str] = iter([httpx.ConnectError("refused"), httpx.ReadError("reset"), "answer"])
 
     def flaky() -> str:
         got = next(calls)
@@ -124,8 +125,10 @@ def test_server_killed_mid_session_errors_then_recovers(
     quick = RetryPolicy(attempts=3, backoff_s=0.05, max_backoff_s=0.1)
     patient = RetryPolicy(attempts=12, backoff_s=0.2, max_backoff_s=1.0)  # waits up to ~9.4 s
     searchers = {
+        # exact_dense_max=0: every query asks the server's HNSW index (a tiny shop would search
+        # its in-memory vectors exactly and never notice the server is gone)
         name: open_product_search(
-            ws, config=StoreConfig(url=server.url, retry=policy), query_encoder=fake_vector
+            ws, config=StoreConfig(url=server.url, retry=policy), query_encoder=fake_vector, exact_dense_max=0
         )
         for name, policy in (("quick", quick), ("patient", patient))
     }

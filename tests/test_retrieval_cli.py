@@ -52,8 +52,9 @@ def test_eval_search_hybrid_with_the_real_model(tmp_path: Path) -> None:
         [sys.executable, "-m", "assistant.cli", "eval", "search", "--products", p, "--queries", q,
          "--labels", lab, "--mode", "all", "--latency-queries", "3", "--json", str(out)],
         capture_output=True, text=True, timeout=240,
+        # the default dense index follows the app: HNSW above exact_dense_max products (0 here)
         env={"SHELFWISE_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin",
-             "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"},
+             "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "SHELFWISE_EXACT_DENSE_MAX": "0"},
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = {r["mode"]: r for r in json.loads(out.read_text())["results"]}

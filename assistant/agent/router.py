@@ -169,7 +169,8 @@ def _route(text: str, lex: Lexicon, previous: Route | None, slots: Slots, model:
                 intent = previous.intent
             intent = _hand_over(intent, merged, text)
             return Route(intent, merged, followup=True, confidence=p, ranked=ranked[:3])
-        if top != CHIT_CHAT and p >= MIN_CONFIDENCE and not _complete(top, slots, text):
+        if top != CHIT_CHAT and p >= MIN_CONFIDENCE and not _complete(top, slots, text) \
+                and not slots.ambiguous_items:  # a product named but not uniquely is asked about, not the last one
             merged = _context(slots, previous)  # "how many are left?": the item of the last answer
             if _complete(top, merged, text):
                 return Route(_hand_over(top, merged, text), merged, followup=True, confidence=p, ranked=ranked[:3])

@@ -54,8 +54,10 @@ def register_search(group: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--labels", required=True, help="CSV with query_id, product_uid, gain")
     p.add_argument("--mode", choices=["bm25", "dense", "hybrid", "all"], default="hybrid")
     p.add_argument("--latency-queries", type=int, default=300, help="queries timed for p50/p95")
-    p.add_argument("--dense-index", choices=["hnsw", "exact"], default="hnsw",
-                   help="dense candidates from Chroma HNSW (cached between runs) or exact search")
+    p.add_argument("--dense-index", choices=["auto", "hnsw", "exact"], default="auto",
+                   help="dense candidates as the app takes them (auto: exact search up to the exact_dense_max "
+                        "setting's number of products, Chroma HNSW above), or always HNSW (cached between runs) "
+                        "or always exact")
     p.add_argument("--train-queries", default=None, metavar="Q",
                    help="with --train-labels: fit the learned ranker on these queries (none may be in --queries) "
                         "and report the hybrid re-ranked by it")

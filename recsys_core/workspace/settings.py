@@ -57,6 +57,11 @@ SETTINGS: tuple[Setting, ...] = (
         "(torch, fp32); a workspace's adapted encoder is used at the same precision",
     ),
     Setting(
+        "exact_dense_max", "SHELFWISE_EXACT_DENSE_MAX", "200000",
+        "product search ranks meaning over the in-memory vectors exactly up to this many products (faster than "
+        "the HNSW index and never misses one); a bigger catalogue asks Chroma's HNSW index (`0`: always HNSW)",
+    ),
+    Setting(
         "currency", "SHELFWISE_CURRENCY", "$",
         "the shop's currency on money in the app and the assistant's answers: a symbol written before the "
         "amount (`$`, `€`, `£`) or a three-letter code written after it (`EUR`)",
