@@ -8,6 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
@@ -490,3 +491,36 @@ def test_a_product_named_but_not_uniquely_is_asked_about_not_the_last_one(servic
     ans = agent.ask(f"does the {brand} {noun} break easily?")
     assert other not in ans.citations and other not in ans.answer, ans.answer
     assert "Which one do you mean?" in ans.answer and ids[0] in ans.answer, ans.answer
+
+
+def test_a_hyphenated_product_type_is_found_however_it_is_typed() -> None:
+    from assistant.agent.entities import Catalog
+
+    products = pd.DataFrame({
+        "item_id": ["P1", "P2"], "title": ["Atelier Ro Relaxed T-shirt, S, Green", "Atelier Ro Slim Jeans, M, Blue"],
+        "brand": ["Atelier Ro", "Atelier Ro"],
+        "attributes": ['{"product_type": "t-shirt", "colour": "green", "size": "S"}',
+                       '{"product_type": "jeans", "colour": "blue", "size": "M"}']})
+    catalog = Catalog.from_products(products)
+    for text in ("do the atelier ro tshirts run small", "is the Atelier Ro t shirt ok", "Atelier Ro T-Shirt reviews"):
+        assert catalog.link(text, ["Atelier Ro"]).item_ids == ["P1"], text
+
+
+def test_a_typed_pick_answers_the_question_that_asked_which_one(service: ShelfwiseService) -> None:
+    import json
+
+    products = service.shop.products
+    kind = products["attributes"].map(lambda a: json.loads(a)["product_type"])
+    groups = products.assign(kind=kind).groupby(["brand", "kind"])["item_id"].apply(list)
+    (brand, noun), ids = next((k, v) for k, v in groups.items() if len(v) >= 3)
+    question = f"does the {brand} {noun} break easily?"
+    for reply, meant in ((ids[0], 0), (ids[1].lower(), 1), ("the second one", 1), ("3", 2)):
+        agent = Assistant(service)
+        asked = agent.ask(question)
+        assert "Which one do you mean?" in asked.answer
+        shown = sorted((i for i in ids if i in asked.answer), key=asked.answer.find)  # as listed
+        ans = agent.ask(reply)
+        assert ans.intent == "product_reviews" and ans.citations[0] == shown[meant], (reply, ans.answer)
+    agent = Assistant(service)
+    agent.ask(question)
+    assert agent.ask(f"how much is {ids[0]}?").intent == "lookup_product"  # a question of its own

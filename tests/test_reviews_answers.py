@@ -220,6 +220,8 @@ def test_demo_shop_planted_problem_is_answered_from_its_reviews(tmp_path: Path) 
     (1, 1, "The only review of P1 Vanta mentions sizing"),
     (0, 3, "None of the 3 reviews of P1 Vanta mention sizing"),
     (0, 1, "The only review of P1 Vanta does not mention sizing"),
+    (3, 3, "All 3 reviews of P1 Vanta mention sizing"),
+    (2, 2, "Both reviews of P1 Vanta mention sizing"),
 ])
 def test_a_decline_counts_in_plain_english(mentions: int, total: int, start: str) -> None:
     from assistant.agent.tools.product_reviews import decline

@@ -19,6 +19,7 @@ from assistant.agent.guard import (
 )
 from assistant.agent.memory import SessionMemory
 from assistant.agent.router import CHIT_CHAT, CLARIFY, LIST_TOOLS, Route, route, route_trace
+from assistant.agent.slots import extract_slots
 from assistant.agent.tools import CHIT_CHAT as CHIT_CHAT_REPLY
 from assistant.agent.tools import (
     DECLINE,
@@ -144,6 +145,8 @@ class Assistant:
         if intent is not None and intent not in registered_tools():
             raise ShelfwiseError(f"unknown intent {intent!r}; choose one of {', '.join(registered_tools())}")
         lex = self.service.lexicon
+        if intent is None:  # "P00466" or "the second one" after "Several products fit ...: which one?"
+            question, intent = self._picked_option(question, session) or (question, intent)
         if user and user.isdigit():  # --user 17 means the shop's U00017
             user = lex.user_id(user)
         elif user and user not in lex.user_ids:  # "u00017", "U0017": the shop's U00017, as in a question
@@ -210,6 +213,32 @@ class Assistant:
             return f"{exc}.", {"unknown_id": item_id, "id_kind": "item", "closest": list(exc.closest)}
         return f"{item_id} is a product of this shop now: ask again.", {}  # added since the lexicon was read
 
+    def _picked_option(self, reply: str, session: str) -> tuple[str, str] | None:
+        """(the earlier question with the product picked, its intent) when ``reply`` answers the
+        last turn's "which one do you mean?" by an option's id or place ("P00466", "the first
+        one", "2"): the same as clicking that option."""
+        previous = self.memory.last_route(session)
+        turns = self.memory.turns(session)
+        if previous is None or not turns or previous.slots.item_ids or previous.intent not in _NEEDS_ITEM:
+            return None
+        options = previous.slots.ambiguous_items[:4]
+        if not options:
+            return None
+        words = re.findall(r"\w+", reply.lower())
+        lex = self.service.lexicon
+        ids = {i.lower() for i in lex.item_ids}
+        if len(words) > 4 or any(w not in _PICK_WORDS and not w.isdigit() and w not in ids for w in words):
+            return None  # "how much is P00555?" is a question of its own, not a pick
+        slots = extract_slots(reply, self.service.lexicon)
+        if slots.item_ids:
+            picked = slots.item_ids[0] if len(slots.item_ids) == 1 and slots.item_ids[0] in options else None
+        else:
+            place = slots.rank or (int(words[0]) if len(words) == 1 and words[0].isdigit() else None)
+            picked = options[place - 1] if place and 1 <= place <= len(options) else None
+        if picked is None:
+            return None
+        return f"{turns[-1]['question']} ({picked})", previous.intent
+
     def _which_item(self, question: str, r: Route) -> tuple[Plan, list[dict[str, Any]]]:
         """A product description several items fit: ask which, with each as an option."""
         products = self.service.products
@@ -247,6 +276,8 @@ def _which_reading(question: str, r: Route) -> tuple[Plan, list[dict[str, Any]]]
     return Plan(None, ask=f"Do you mean {options[0]['label']}, or {options[1]['label']}?"), options
 
 
+_PICK_WORDS = frozenset("the a first second third fourth 1st 2nd 3rd 4th one number no option that this it "
+                        "please i mean meant yes".split())
 _NEEDS_ITEM = ("lookup_product", "explain_ranking", "compare", "whatif", "product_reviews")
 LLM_MAX_FACT_CHARS = 240  # longer templates are structured results: answered by the template alone
 _SOURCE = re.compile(r"\(source: [^()]*\)$")

@@ -70,6 +70,10 @@ class Catalog:
             if t:
                 types[t] = t
                 types[" ".join(_singular(w) for w in t.split())] = t
+                if "-" in t:  # "t-shirt" is also typed "tshirt" and "t shirt"
+                    for form in (t.replace("-", ""), t.replace("-", " ")):
+                        types.setdefault(form, t)
+                        types.setdefault(" ".join(_singular(w) for w in form.split()), t)
         colours = {c for c in frame["colour"].unique() if c} if len(frame) else set()
         return cls(frame, types, colours, max((len(t.split()) for t in types), default=1))
 

@@ -166,6 +166,8 @@ def decline(f: dict[str, Any]) -> str:
         said = f"The only review of {_item(f)} {'mentions' if n else 'does not mention'} {words}"
     elif n == 0:
         said = f"None of the {total} reviews of {_item(f)} mention {words}"
+    elif n == total:
+        said = f"{'Both' if total == 2 else f'All {total}'} reviews of {_item(f)} mention {words}"
     else:
         said = f"Only {n} of the {total} reviews of {_item(f)} {'mentions' if n == 1 else 'mention'} {words}"
     return (f"{said}; too few to say "
