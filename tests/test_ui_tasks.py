@@ -324,3 +324,29 @@ def test_an_unknown_customer_id_gets_a_message(app: tuple[str, Path], page: Any)
     answer = _ask(page, "Recommend something for customer U99999")
     assert "U99999 is not a customer of this shop" in answer
     _shot(page, "8-unknown-customer-chat")
+
+
+# ---- 9: a shopper's question about a product named loosely ----------------------------------------
+def test_a_product_named_loosely_is_asked_about_then_answered(app: tuple[str, Path], page: Any) -> None:
+    import json
+
+    from recsys_core.data import load_store
+
+    _, ws = app
+    shop = load_store(ws)
+    products = shop.products
+    kind = products["attributes"].map(lambda a: json.loads(a)["product_type"])
+    reviewed = set(shop.reviews["item_id"])
+    groups = products[products["item_id"].isin(reviewed)].assign(kind=kind).groupby(["brand", "kind"])["item_id"]
+    brand, noun = next(k for k, v in groups.apply(list).items() if len(v) >= 2)
+    page.get_by_role("tab", name="Chat").click()
+    page.get_by_role("button", name="New conversation").click()
+    page.wait_for_function("() => !document.querySelector('#chat-history').innerText.includes('Facts used')",
+                           timeout=30_000)  # the new conversation is open before the first question
+    asked = _ask(page, f"does the {brand.lower()} {noun} break easily??")
+    assert "Which one do you mean?" in asked
+    listed = re.findall(r"P\d{5}", asked.split("Which one")[0])
+    answer = _ask(page, "the second one")
+    assert f"reviews of {listed[1]}" in answer or f"review of {listed[1]}" in answer, answer
+    assert "R0" in answer or "too few" in answer or "no reviews" in answer  # quoted review ids, or a decline
+    _shot(page, "9-which-one-then-answer")
