@@ -237,8 +237,7 @@ def busy_seconds() -> float | None:
 def latency_only(args: argparse.Namespace, search_set: SearchSet, tune_ids: list[str], all_ids: list[str]) -> int:
     """``--only latency``: fit the asked systems, time them, write ``search_latency.json``."""
     from retrieval.chroma_store import ann_search, cached_products_collection
-    from retrieval.ranker import DEFAULT_PARAMS, SearchRanker
-    from retrieval.ranker_training import fit_search_ranker, training_rows
+    from retrieval.ranker_training import fit_chosen, fit_search_ranker, training_rows
 
     runner = Runner(search_set)
     known = [n for n, _, _ in systems_of("")] + [n for n, _ in rankers_of("")]
@@ -265,10 +264,7 @@ def latency_only(args: argparse.Namespace, search_set: SearchSet, tune_ids: list
         if chosen is None:
             ranked.ranker = fit_search_ranker(ranked, queries, search_set.gains, vectors=vecs)[0]
         else:  # fit_search_ranker's final fit, with the setting its cross-validation chose last time
-            rows = training_rows(ranked, queries, search_set.gains, vectors=vecs)
-            ranked.ranker = SearchRanker(n_estimators=max(int(chosen["rounds"]), 20),  # type: ignore[call-overload]
-                                         params={**DEFAULT_PARAMS, **chosen["params"]}).fit(  # type: ignore[dict-item]
-                rows.X, rows.y, rows.groups, weights=rows.weights)
+            ranked.ranker = fit_chosen(training_rows(ranked, queries, search_set.gains, vectors=vecs), chosen)
         searchers[name] = ranked
     texts = [runner.query_text[q] for q in all_ids]
     load_before = os.getloadavg()

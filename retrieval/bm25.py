@@ -57,7 +57,7 @@ class BM25Index:
         sizes = {len(texts[f]) for f in self.fields}
         if len(sizes) != 1:
             raise SearchInputError(f"BM25 fields have different lengths {sorted(sizes)}")
-        for stale in ("df_", "_held_tokens"):  # a refit forgets the old catalogue's caches
+        for stale in ("held_postings_", "_held_tokens"):  # a refit forgets the old catalogue's caches
             self.__dict__.pop(stale, None)
         self.n_docs_ = sizes.pop()
         self.models_: dict[str, bm25s.BM25] = {}
@@ -115,23 +115,38 @@ class BM25Index:
 
         A token no document holds weighs the most, so a query about something the catalogue
         never mentions is poorly covered by every document."""
-        return self.coverages(tokens, [row])[0]
+        return float(self.coverages(tokens, [row])[0])
 
-    def coverages(self, tokens: Sequence[str], rows: Sequence[int]) -> list[float]:
-        """:meth:`coverage` of each of ``rows`` (the query's weights computed once)."""
-        self._check()
-        if not hasattr(self, "df_"):
-            df: dict[str, int] = {}
-            for i in range(self.n_docs_):
-                for t in self._held(i):
-                    df[t] = df.get(t, 0) + 1
-            self.df_ = df
-        n = self.n_docs_
-        weights = {t: math.log((n + 1) / (self.df_.get(t, 0) + 0.5)) for t in set(tokens) if t}
+    def coverages(self, tokens: Sequence[str], rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """:meth:`coverage` of each of ``rows`` (the query's weights computed once; each row's
+        share is summed over the query's tokens in one fixed order)."""
+        index = self.held_postings()
+        weights = self.idf_weights(tokens)
         total = sum(weights.values())
+        at = np.asarray(rows, dtype=np.int64)
+        out = np.zeros(len(at))
         if not total:
-            return [0.0] * len(rows)
-        return [sum(w for t, w in weights.items() if t in self._held(row)) / total for row in rows]
+            return out
+        for t, w in weights.items():
+            out[holds(index, t, at)] += w
+        return out / total
+
+    def document_frequency(self, token: str) -> int:
+        """How many documents hold ``token`` in any field."""
+        return len(self.held_postings().get(token, ()))
+
+    def idf_weights(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Each distinct query token's weight in :meth:`coverages`: log((n + 1) / (df + 0.5))."""
+        n = self.n_docs_
+        return {t: math.log((n + 1) / (self.document_frequency(t) + 0.5)) for t in set(tokens) if t}
+
+    def held_postings(self) -> dict[str, np.ndarray]:
+        """Each token's documents (any field), ascending: the inverted index :meth:`coverages`
+        and the ranker's features read (built on first use)."""
+        self._check()
+        if not hasattr(self, "held_postings_"):
+            self.held_postings_ = postings([self._held(i) for i in range(self.n_docs_)])
+        return self.held_postings_
 
     def _held(self, row: int) -> frozenset[str]:
         """The tokens of document ``row`` over all fields (cached per row)."""
@@ -140,3 +155,21 @@ class BM25Index:
         if found is None:
             found = cache[row] = frozenset().union(*(self.doc_tokens_[f][row] for f in self.fields))
         return found
+
+
+def postings(token_sets: Sequence[set[str] | frozenset[str]]) -> dict[str, np.ndarray]:
+    """Each token's rows, ascending (an inverted index of the token sets)."""
+    rows: dict[str, list[int]] = {}
+    for row, tokens in enumerate(token_sets):
+        for t in tokens:
+            rows.setdefault(t, []).append(row)
+    return {t: np.asarray(r, dtype=np.int64) for t, r in rows.items()}
+
+
+def holds(index: dict[str, np.ndarray], token: str, rows: np.ndarray) -> np.ndarray:
+    """Whether each of ``rows`` holds ``token`` (binary search in its postings)."""
+    found = index.get(token)
+    if found is None or not len(found):
+        return np.zeros(len(rows), dtype=bool)
+    at = np.minimum(np.searchsorted(found, rows), len(found) - 1)
+    return np.asarray(found[at] == rows)

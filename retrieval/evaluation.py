@@ -204,9 +204,9 @@ def run_search_eval(
     searcher = HybridSearcher(mode=mode, **{"exact_dense_max": 0 if dense_index == "hnsw" else None,  # type: ignore[arg-type]
                                             **dict(params or {})})
     if dense_index == "auto":
-        from retrieval.search import _exact_dense_max
+        from retrieval.search import exact_dense_limit
 
-        limit = searcher.exact_dense_max if searcher.exact_dense_max is not None else _exact_dense_max(None)
+        limit = exact_dense_limit(searcher.exact_dense_max)
         dense_index = "hnsw" if len(search_set.products) > limit else "exact"
     start = time.perf_counter()
     embeddings = None

@@ -252,11 +252,9 @@ class KnowledgeBase:
         second = passages[1] if len(passages) > 1 else None
         tokens = self.searcher_.bm25_.analyse(question).tokens
         bm = self.searcher_.bm25_
-        bm.coverage(tokens, best.row)  # builds document frequencies on first use
-        n = bm.n_docs_
-        weights = {t: math.log((n + 1) / (bm.df_.get(t, 0) + 0.5)) for t in set(tokens) if t}
+        weights = bm.idf_weights(tokens)
         total = sum(weights.values()) or 1.0
-        unknown = sum(w for t, w in weights.items() if bm.df_.get(t, 0) == 0) / total
+        unknown = sum(w for t, w in weights.items() if bm.document_frequency(t) == 0) / total
         sent_sim = 0.0
         if query_vector is not None and best.row < len(self.sentence_vectors_) and len(self.sentence_vectors_[best.row]):
             sent_sim = float(np.max(self.sentence_vectors_[best.row] @ query_vector))

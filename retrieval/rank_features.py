@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.bm25 import holds, postings
 from retrieval.tokenizer import normalise_text, tokenize
 
 FEATURES: tuple[str, ...] = (
@@ -71,12 +72,10 @@ class FeatureBuilder:
         bm = searcher.bm25_
         self.title_tokens = bm.doc_tokens_.get("title") or [set(t.split()) for t in self.title_norm]
         self.title_words = np.asarray([len(t) for t in self.title_tokens], dtype=np.float64)
-        self.title_postings = _postings(self.title_tokens)
-        fields = [bm.doc_tokens_[f] for f in bm.fields]
-        # BM25Index.coverages reads every indexed field; with the title alone they are one index
-        self.held_postings = (self.title_postings if len(fields) == 1 and fields[0] is self.title_tokens
-                              else _postings([set().union(*docs) for docs in zip(*fields, strict=True)]))
-        self.n_docs = bm.n_docs_
+        self.bm25 = bm
+        # with the title as the only indexed field, the title index is BM25's own
+        self.title_postings = (bm.held_postings() if list(bm.fields) == ["title"] and "title" in bm.doc_tokens_
+                               else postings(self.title_tokens))
         self._numbers: dict[int, set[str]] = {}
         self._sizes: dict[int, set[tuple[str, str]]] = {}
         brand = products["brand"] if "brand" in products else None
@@ -85,7 +84,7 @@ class FeatureBuilder:
             set(tokenize(b if isinstance(b, str) and b else (t.split()[0] if t.split() else "")))
             for b, t in zip(brand if brand is not None else [None] * len(self.titles), self.titles, strict=True)]
         self.brand_size = np.asarray([len(b) for b in self.brand_tokens], dtype=np.int64)
-        self.brand_postings = _postings(self.brand_tokens)
+        self.brand_postings = postings(self.brand_tokens)
         n = len(self.titles)
         self.log_price = np.full(n, np.nan)
         self.price_band = np.full(n, np.nan)
@@ -112,19 +111,6 @@ class FeatureBuilder:
             self._sizes[row] = sizes(self.titles[row])
         return self._sizes[row]
 
-    def _coverage(self, tokens: Sequence[str], rows: np.ndarray) -> np.ndarray:
-        """``BM25Index.coverages``: the IDF-weighted share of the query's tokens each row holds
-        in any indexed field, summed in the same order (so the same floats)."""
-        n = self.n_docs
-        weights = {t: math.log((n + 1) / (len(self.held_postings.get(t, ())) + 0.5)) for t in set(tokens) if t}
-        total = sum(weights.values())
-        out = np.zeros(len(rows))
-        if not total:
-            return out
-        for t, w in weights.items():
-            out[_holds(self.held_postings, t, rows)] += w
-        return out / total
-
     def build(self, scored: Any, positions: Sequence[int]) -> np.ndarray:
         """Features (rows: ``positions`` into ``scored.rows``; columns: :data:`FEATURES`)."""
         tokens = [t for t in scored.analysed.tokens if t]
@@ -150,12 +136,12 @@ class FeatureBuilder:
         out[:, 3] = np.where(scored.dense_rank[at] != 0, scored.dense_rank[at], n_cand)
         out[:, 4] = fused[at]
         out[:, 5] = fused_rank[at]
-        out[:, 6] = self._coverage(tokens, rows) if tokens else 0.0
+        out[:, 6] = self.bm25.coverages(tokens, rows) if tokens else 0.0
         in_title = np.zeros(len(rows), dtype=np.int64)
         in_brand = np.zeros(len(rows), dtype=np.int64)
         for t in qset:
-            in_title += _holds(self.title_postings, t, rows)
-            in_brand += _holds(self.brand_postings, t, rows)
+            in_title += holds(self.title_postings, t, rows)
+            in_brand += holds(self.brand_postings, t, rows)
         out[:, 7] = in_title / len(qset) if qset else 0.0
         out[:, 8] = [phrase in self.title_norm[r] for r in rows.tolist()] if phrase else 0.0
         if q_numbers:
@@ -165,28 +151,10 @@ class FeatureBuilder:
         size = self.brand_size[rows]
         out[:, 11] = (size > 0) & (in_brand == size)  # every word of the brand is in the query
         if head:
-            out[:, 12] = _holds(self.title_postings, head, rows)
+            out[:, 12] = holds(self.title_postings, head, rows)
         out[:, 13] = self.title_words[rows]
         out[:, 14] = float(bool(scored.analysed.corrections))
         out[:, 15] = self.log_price[rows]
         out[:, 16] = self.price_band[rows]
         out[:, 17] = self.in_stock[rows]
         return out
-
-
-def _postings(token_sets: Sequence[set[str]]) -> dict[str, np.ndarray]:
-    """Each token's rows, ascending (an inverted index of the token sets)."""
-    rows: dict[str, list[int]] = {}
-    for row, tokens in enumerate(token_sets):
-        for t in tokens:
-            rows.setdefault(t, []).append(row)
-    return {t: np.asarray(r, dtype=np.int64) for t, r in rows.items()}
-
-
-def _holds(postings: dict[str, np.ndarray], token: str, rows: np.ndarray) -> np.ndarray:
-    """Whether each of ``rows`` holds ``token`` (binary search in its postings)."""
-    found = postings.get(token)
-    if found is None or not len(found):
-        return np.zeros(len(rows), dtype=bool)
-    at = np.minimum(np.searchsorted(found, rows), len(found) - 1)
-    return np.asarray(found[at] == rows)

@@ -118,8 +118,12 @@ def fit_search_ranker(searcher: Any, queries: Sequence[tuple[str, str]], gains: 
     """Cross-validate on the training queries, then fit the chosen setting on all of them."""
     rows = training_rows(searcher, queries, gains, depth=depth, vectors=vectors, progress=progress)
     report = cross_validate(rows, folds=folds, grid=grid, seed=seed)
-    chosen = report.chosen
-    ranker = SearchRanker(n_estimators=max(chosen["rounds"], 20), depth=depth,
+    return fit_chosen(rows, report.chosen, depth=depth, seed=seed), report, rows
+
+
+def fit_chosen(rows: TrainingRows, chosen: Mapping[str, Any], *, depth: int = 100, seed: int = 0) -> SearchRanker:
+    """The ranker of a chosen setting (``{"params", "rounds"}`` from :func:`cross_validate`) fitted
+    on all ``rows``."""
+    ranker = SearchRanker(n_estimators=max(int(chosen["rounds"]), 20), depth=depth,
                           params={**DEFAULT_PARAMS, **chosen["params"]}, seed=seed)
-    ranker.fit(rows.X, rows.y, rows.groups, weights=rows.weights)
-    return ranker, report, rows
+    return ranker.fit(rows.X, rows.y, rows.groups, weights=rows.weights)

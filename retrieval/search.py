@@ -56,7 +56,7 @@ def document_text(products: pd.DataFrame) -> list[str]:
     return out
 
 
-def _exact_dense_max(value: int | None) -> int:
+def exact_dense_limit(value: int | None = None) -> int:
     """``value``, else the ``exact_dense_max`` setting, as a product count."""
     if value is None:
         from recsys_core.workspace.settings import get_setting, setting
@@ -195,7 +195,7 @@ class HybridSearcher:
                 )
             self.embeddings_ = np.ascontiguousarray(embeddings, dtype=np.float32)
         self.ann_ = ann
-        self.exact_dense_max_ = _exact_dense_max(self.exact_dense_max)
+        self.exact_dense_max_ = exact_dense_limit(self.exact_dense_max)
         self.brands_ = sorted(set(self.products_["brand"].dropna().astype(str))) if "brand" in self.products_ else []
         self.categories_ = sorted(set(self.products_["category"].dropna().astype(str))) if "category" in self.products_ else []
         return self

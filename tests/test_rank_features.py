@@ -19,6 +19,22 @@ from tests.retrieval_fixtures import fake_embed, fake_vector
 HD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "search" / "homedepot"
 
 
+def reference_coverage(bm: Any, tokens: list[str], rows: list[int]) -> list[float]:
+    """The per-row IDF-weighted coverage ``BM25Index.coverages`` used to compute (document
+    frequencies counted row by row, each row's weights summed in the query's weight order)."""
+    held = [frozenset().union(*(bm.doc_tokens_[f][i] for f in bm.fields)) for i in range(bm.n_docs_)]
+    df: dict[str, int] = {}
+    for doc in held:
+        for t in doc:
+            df[t] = df.get(t, 0) + 1
+    n = bm.n_docs_
+    weights = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in set(tokens) if t}
+    total = sum(weights.values())
+    if not total:
+        return [0.0] * len(rows)
+    return [sum(w for t, w in weights.items() if t in held[row]) / total for row in rows]
+
+
 def reference_features(searcher: Any, scored: Any, positions: Any) -> np.ndarray:
     """The per-candidate loop the feature builder used to run (one Python pass per row)."""
     products = searcher.products_
@@ -50,7 +66,7 @@ def reference_features(searcher: Any, scored: Any, positions: Any) -> np.ndarray
     fused_rank = np.empty(len(fused))
     fused_rank[order] = np.arange(1, len(fused) + 1)
     rows = [int(scored.rows[i]) for i in positions]
-    coverage = searcher.bm25_.coverages(tokens, rows) if tokens else [0.0] * len(rows)
+    coverage = reference_coverage(searcher.bm25_, tokens, rows) if tokens else [0.0] * len(rows)
     for j, i in enumerate(positions):
         row = rows[j]
         title = title_tokens[row]
