@@ -121,9 +121,18 @@ def _search_ranker(workspace: Path, version: str, out: TextIO) -> None:
     from retrieval.errors import SearchInputError
     from retrieval.ranker_logs import train_workspace_ranker
 
-    if _stamps(workspace).get("search-ranker") == version and Workspace(workspace).search_ranker_path.exists():
-        print("      search ranker already fitted on this store's search log", file=out)
-        return
+    path = Workspace(workspace).search_ranker_path
+    if _stamps(workspace).get("search-ranker") == version and path.exists():
+        from recsys_core.errors import ArtifactError
+        from retrieval.ranker import SearchRanker
+
+        try:
+            SearchRanker.load(path)
+        except ArtifactError as exc:  # written by an older version (other features): fit it again
+            print(f"      refitting the search ranker: {exc}", file=out)
+        else:
+            print("      search ranker already fitted on this store's search log", file=out)
+            return
     try:
         found = train_workspace_ranker(workspace)
     except SearchInputError as exc:  # a shop without a search log keeps the plain hybrid

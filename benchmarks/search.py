@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/search.py [--tune] [--latency-queries 300] [--hnsw-queries 500]
     .venv/bin/python benchmarks/search.py --only latency [--systems "hybrid int8,hybrid + ranker"]
+    .venv/bin/python benchmarks/search.py --only ablation
 
 Protocol. The 8,256 dev queries are split in two halves by ``sha256(query_id)`` parity: the
 TUNE half chose every setting (BM25 k1/b, spelling correction, fusion method and weight,
@@ -36,9 +37,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import argparse  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -266,6 +269,7 @@ def latency_only(args: argparse.Namespace, search_set: SearchSet, tune_ids: list
         else:  # fit_search_ranker's final fit, with the setting its cross-validation chose last time
             ranked.ranker = fit_chosen(training_rows(ranked, queries, search_set.gains, vectors=vecs), chosen)
         searchers[name] = ranked
+    explained = explain_sample(searchers, args.explain_query)
     texts = [runner.query_text[q] for q in all_ids]
     load_before = os.getloadavg()
     busy, own, wall = busy_seconds(), time.process_time(), time.perf_counter()
@@ -291,18 +295,101 @@ def latency_only(args: argparse.Namespace, search_set: SearchSet, tune_ids: list
     result = {"dataset": str(DATA), "products": len(search_set.products), "latency_queries": args.latency_queries,
               "load_average_before": load_before, "load_average_after": load_after, "cpus": os.cpu_count(),
               "other_processes_cpu_share": others,
-              "systems": out}
+              "systems": out, "explain_sample": explained}
     for path in write_result("search_latency", result, workspace=args.workspace, default=str):
         print(f"wrote {path}")
     return 0
 
 
+ABLATION: tuple[tuple[str, tuple[str, ...]], ...] = (  # (variant, the feature groups it leaves out)
+    ("first 18 features", ("wording", "popularity")),
+    ("+ spelling and wording", ("popularity",)),
+    ("+ search popularity (all)", ()),
+)
+
+
+def feature_groups() -> dict[str, list[str]]:
+    from retrieval.rank_features import FEATURES
+
+    wording = ["letter_overlap", "letter_similarity", "word_pairs", "fuzzy_coverage", "top_results_similarity",
+               "meaning_gap", "type_at_end", "query_words"]
+    return {"wording": wording, "popularity": ["search_popularity"],
+            "first": [f for f in FEATURES if f not in wording and f != "search_popularity"]}
+
+
+def ablation_only(args: argparse.Namespace, search_set: SearchSet, tune_ids: list[str]) -> int:
+    """``--only ablation``: what each group of ranker features adds, by 3-fold cross-validation
+    inside the TUNE half (default encoder; every tune query ranked by a ranker that never saw its
+    fold; NDCG@10 / MRR@10 against all its judged products). The HELD half is not read."""
+    import lightgbm as lgb
+
+    from retrieval.rank_features import FEATURES
+    from retrieval.ranker import SearchRanker, fold_of
+    from retrieval.ranker_training import GRID, training_rows
+
+    runner = Runner(search_set)
+    searcher = runner.fit(encoder=DEFAULT_ENCODER)[0]
+    vecs = runner.vectors(searcher, tune_ids)
+    plain = runner.rank(searcher, tune_ids)
+    rows = training_rows(searcher, [(q, runner.query_text[q]) for q in tune_ids], search_set.gains, vectors=vecs)
+    chosen: dict[str, Any] = previous_ranker_choice("hybrid + ranker") or {"params": dict(GRID[0]), "rounds": 200}
+    fold = np.array([fold_of(q, 3) for q in rows.query_ids])
+    starts = np.cumsum([0, *rows.groups])
+    groups = feature_groups()
+    out = [{"variant": "plain hybrid", "features": 0, **runner.metrics(plain, tune_ids)}]
+    for name, left_out in ABLATION:
+        dropped = {f for g in left_out for f in groups[g]}
+        cols = [i for i, f in enumerate(FEATURES) if f not in dropped]
+        rankings = dict(plain)  # queries without a relevant candidate keep the hybrid's order (scored 0 either way)
+        for f in range(3):
+            train, valid = rows.subset(fold != f), np.flatnonzero(fold == f)
+            params = SearchRanker(params={**chosen["params"]})._lgb_params()
+            booster = lgb.train(params, lgb.Dataset(train.X[:, cols], label=train.y, group=train.groups),
+                                num_boost_round=max(int(chosen["rounds"]), 20))
+            for g in valid.tolist():
+                score = np.asarray(booster.predict(rows.X[starts[g]:starts[g + 1]][:, cols], raw_score=True))
+                rankings[rows.query_ids[g]] = [rows.items[g][i] for i in np.argsort(-score, kind="stable")]
+        out.append({"variant": name, "features": len(cols), **runner.metrics(rankings, tune_ids)})
+    print(f"\nRanker features, 3-fold CV inside the TUNE half ({len(tune_ids):,} queries, {DEFAULT_ENCODER}, "
+          f"setting {chosen['params']}, {chosen['rounds']} rounds)")
+    print(f"{'variant':<28} {'features':>8} {'NDCG@10':>8} {'MRR@10':>7}")
+    for r in out:
+        print(f"{r['variant']:<28} {r['features']:>8} {r['ndcg@10']:>8.4f} {r['mrr@10']:>7.4f}")
+    for path in write_result("search_ablation", {"dataset": str(DATA), "tune_queries": len(tune_ids),
+                                                 "setting": chosen, "groups": groups, "variants": out},
+                             workspace=args.workspace, default=str):
+        print(f"wrote {path}")
+    return 0
+
+
+def explain_sample(searchers: dict[str, object], query: str, k: int = 3) -> dict[str, object] | None:
+    """``search(query, explain=True)`` of the last ranker system fitted: each top hit's score and
+    its parts (largest first), printed and kept in the JSON."""
+    ranked = [name for name, _ in rankers_of("") if name in searchers]
+    if not ranked:
+        return None
+    name = ranked[-1]
+    hits = searchers[name].search(query, k=k, explain=True)  # type: ignore[attr-defined]
+    print(f"\n{name}: search({query!r}, explain=True)")
+    rows = []
+    for h in hits:
+        parts = dict(sorted(h.contributions.items(), key=lambda kv: -abs(kv[1])))
+        print(f"  #{h.rank} {h.item_id} {h.title[:70]!r} score {h.score:+.4f} = sum of {len(parts)} parts "
+              f"({math.fsum(parts.values()):+.4f}); largest: " + ", ".join(f"{k} {v:+.3f}" for k, v in list(parts.items())[:5]))
+        rows.append({"rank": h.rank, "item_id": h.item_id, "title": h.title, "score": h.score, "contributions": parts})
+    return {"system": name, "query": query, "hits": rows}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tune", action="store_true", help="rerun the tuning grid on the TUNE half")
-    ap.add_argument("--only", choices=["latency"], help="run only this part (latency: time the systems, nothing else)")
+    ap.add_argument("--only", choices=["latency", "ablation"],
+                    help="run only this part (latency: time the systems, nothing else; ablation: what each group "
+                         "of ranker features adds, by cross-validation inside the TUNE half)")
     ap.add_argument("--systems", help="with --only latency: comma-separated system names (default: all)")
     ap.add_argument("--latency-queries", type=int, default=300)
+    ap.add_argument("--explain-query", default="1/2 in. copper pipe fitting",
+                    help="with --only latency: the query whose explain=True output is printed and saved")
     ap.add_argument("--hnsw-queries", type=int, default=500)
     ap.add_argument("--throughput-titles", type=int, default=3000, help="titles embedded cold per encoder")
     ap.add_argument("--adapt-seconds", type=float, default=900.0, help="time budget of the encoder fine-tune")
@@ -324,6 +411,8 @@ def main() -> int:
     tune_ids, held_ids = split(all_ids)
     if args.only == "latency":
         return latency_only(args, search_set, tune_ids, all_ids)
+    if args.only == "ablation":
+        return ablation_only(args, search_set, tune_ids)
     runner = Runner(search_set)
     item_ids = search_set.products["item_id"].tolist()
     titles = document_text(search_set.products)

@@ -4,6 +4,11 @@ Each feature is a number a merchandiser can name: the two retrievers' scores and
 fused score, how much of the query the title covers, an exact phrase match, agreement of
 numbers and units ("1/2 in.", "2x4", "30 gal"), brand and product-type match, title length,
 whether the query was spell-corrected, and — on shops with those columns — price band and stock.
+Added for spelling and wording: the share of the query's letter 3-grams in the title, word pairs
+in order, words found allowing typos, similarity to the top results' centre, the gap to the best
+meaning similarity, the query's last word among the title's last three, and the query's length.
+``search_popularity`` is log(1 + the number of *other* training searches the product was relevant
+to: labelled relevant, or clicked in the log), counted by the ranker when it is fitted.
 A feature a catalogue cannot provide is NaN (the booster routes missing values itself).
 """
 
@@ -23,6 +28,8 @@ FEATURES: tuple[str, ...] = (
     "bm25_score", "bm25_rank", "dense_similarity", "dense_rank", "fused_score", "fused_rank",
     "query_coverage", "title_coverage", "exact_phrase", "numbers_match", "units_match", "brand_match",
     "type_match", "title_words", "spelling_corrected", "log_price", "price_band", "in_stock",
+    "letter_overlap", "letter_similarity", "word_pairs", "fuzzy_coverage", "top_results_similarity",
+    "meaning_gap", "type_at_end", "query_words", "search_popularity",
 )
 FEATURE_NAMES: dict[str, str] = {  # what each feature is called in an explanation
     "bm25_score": "keyword score", "bm25_rank": "keyword rank", "dense_similarity": "meaning similarity",
@@ -31,7 +38,15 @@ FEATURE_NAMES: dict[str, str] = {  # what each feature is called in an explanati
     "exact_phrase": "exact phrase in the title", "numbers_match": "numbers match", "units_match": "sizes/units match",
     "brand_match": "brand named in the query", "type_match": "product type matches", "title_words": "title length",
     "spelling_corrected": "query spell-corrected", "log_price": "price", "price_band": "price band", "in_stock": "in stock",
+    "letter_overlap": "letter overlap with the query", "letter_similarity": "spelling closeness to the query",
+    "word_pairs": "query word pairs in the title", "fuzzy_coverage": "query words found allowing typos",
+    "top_results_similarity": "likeness to the top results", "meaning_gap": "meaning similarity gap to the best",
+    "type_at_end": "product type at the title's end", "query_words": "query length",
+    "search_popularity": "search popularity",
 }
+FUZZY_MIN_LETTERS = 4  # shorter words must match exactly (codes, sizes, "led" vs "lid")
+FUZZY_RATIO = 80.0  # rapidfuzz ratio (0-100) at which two words count as the same word misspelt
+TOP_RESULTS = 10  # candidates (by combined score) whose mean embedding ``top_results_similarity`` reads
 UNITS = {"in": "in", "inch": "in", "inches": "in", "ft": "ft", "feet": "ft", "foot": "ft", "gal": "gal",
          "gallon": "gal", "gallons": "gal", "lb": "lb", "lbs": "lb", "oz": "oz", "v": "v", "volt": "v", "w": "w",
          "watt": "w", "amp": "amp", "mm": "mm", "cm": "cm", "qt": "qt", "pk": "pack", "pack": "pack",
@@ -48,6 +63,23 @@ def numbers(text: str) -> set[str]:
     for a, b in _DIMS.findall(t):
         found |= {a, b}
     return found
+
+
+def letter_grams(text: str) -> set[str]:
+    """Letter 3-grams of normalised ``text`` with word edges marked ("tshirt" and "t-shirt" share most)."""
+    t = " " + " ".join(normalise_text(text).split()) + " "
+    return {t[i:i + 3] for i in range(len(t) - 2)}
+
+
+def fuzzy_found(word: str, title: Sequence[str]) -> bool:
+    """``word`` is in ``title`` or, with :data:`FUZZY_MIN_LETTERS`+ letters, misspelt there."""
+    if word in title:
+        return True
+    if len(word) < FUZZY_MIN_LETTERS:
+        return False
+    from rapidfuzz import fuzz, process
+
+    return process.extractOne(word, title, scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO) is not None
 
 
 def sizes(text: str) -> set[tuple[str, str]]:
@@ -76,7 +108,9 @@ class FeatureBuilder:
         # with the title as the only indexed field, the title index is BM25's own
         self.title_postings = (bm.held_postings() if list(bm.fields) == ["title"] and "title" in bm.doc_tokens_
                                else postings(self.title_tokens))
+        self.embeddings = getattr(searcher, "embeddings_", None)
         self._numbers: dict[int, set[str]] = {}
+        self._sequences: dict[int, list[str]] = {}  # title tokens in order, read lazily
         self._sizes: dict[int, set[tuple[str, str]]] = {}
         brand = products["brand"] if "brand" in products else None
         # the brand column, else the title's first word (catalogues like Home Depot lead with it)
@@ -111,8 +145,32 @@ class FeatureBuilder:
             self._sizes[row] = sizes(self.titles[row])
         return self._sizes[row]
 
-    def build(self, scored: Any, positions: Sequence[int]) -> np.ndarray:
-        """Features (rows: ``positions`` into ``scored.rows``; columns: :data:`FEATURES`)."""
+    def _row_sequence(self, row: int) -> list[str]:
+        if row not in self._sequences:
+            self._sequences[row] = tokenize(self.titles[row])
+        return self._sequences[row]
+
+    def popularity_rows(self) -> np.ndarray | None:
+        """The searcher's ranker's search popularity, per catalogue row (None without one)."""
+        ranker = getattr(self.searcher, "ranker", None)
+        counts = getattr(ranker, "popularity_", None)
+        if counts is None:
+            return None
+        cached = self.__dict__.get("_popularity")
+        if cached is None or cached[0] is not ranker:
+            values = np.zeros(len(self.titles))
+            row_of = self.searcher.row_of_
+            for item, n in counts.items():
+                if item in row_of:
+                    values[row_of[item]] = n
+            cached = self.__dict__["_popularity"] = (ranker, values)
+        return cached[1]
+
+    def build(self, scored: Any, positions: Sequence[int], *, popularity: np.ndarray | None = None) -> np.ndarray:
+        """Features (rows: ``positions`` into ``scored.rows``; columns: :data:`FEATURES`).
+
+        ``popularity``: each candidate's count of other relevant searches (training passes these,
+        each search's own left out); by default the fitted ranker's counts."""
         tokens = [t for t in scored.analysed.tokens if t]
         qset = set(tokens)
         text = scored.analysed.text or ""
@@ -157,4 +215,30 @@ class FeatureBuilder:
         out[:, 15] = self.log_price[rows]
         out[:, 16] = self.price_band[rows]
         out[:, 17] = self.in_stock[rows]
+        q_grams = letter_grams(phrase) if phrase else set()
+        pairs = set(zip(tokens, tokens[1:], strict=False))
+        for j, r in enumerate(rows.tolist()):
+            if q_grams:
+                t_grams = letter_grams(self.title_norm[r])
+                shared = len(q_grams & t_grams)
+                out[j, 18] = shared / len(q_grams)
+                out[j, 19] = shared / len(q_grams | t_grams)
+            seq = self._row_sequence(r)
+            if pairs:
+                out[j, 20] = len(pairs & set(zip(seq, seq[1:], strict=False))) / len(pairs)
+            if tokens:
+                out[j, 21] = sum(fuzzy_found(t, seq) for t in tokens) / len(tokens)
+                out[j, 24] = head in seq[-3:]
+        if self.embeddings is not None and scored.dense is not None and len(scored.rows):
+            top = np.asarray(scored.rows, dtype=np.int64)[order[:TOP_RESULTS]]
+            centre = self.embeddings[top].astype(np.float64).mean(axis=0)
+            centre /= np.linalg.norm(centre) or 1.0
+            out[:, 22] = self.embeddings[rows].astype(np.float64) @ centre
+            out[:, 23] = scored.dense[at] - float(np.max(scored.dense))
+        out[:, 25] = len(tokens)
+        if popularity is None:
+            by_row = self.popularity_rows()
+            popularity = None if by_row is None else by_row[rows]
+        if popularity is not None:
+            out[:, 26] = np.log1p(np.maximum(np.asarray(popularity, dtype=np.float64), 0.0))
         return out

@@ -54,13 +54,16 @@ class SearchRanker:
                 "deterministic": True, "force_row_wise": True, **self.params}
 
     def fit(self, X: np.ndarray, y: np.ndarray, groups: Sequence[int], *,
-            weights: np.ndarray | None = None) -> SearchRanker:
+            weights: np.ndarray | None = None, popularity: Mapping[str, float] | None = None) -> SearchRanker:
+        """``popularity``: item id -> the number of training searches it was relevant to (the
+        ``search_popularity`` feature at serving time; in ``X`` each search's own is left out)."""
         import lightgbm as lgb
 
         data = lgb.Dataset(np.asarray(X, dtype=np.float64), label=np.asarray(y), group=list(groups),
                            weight=weights, feature_name=list(FEATURES), free_raw_data=True)
         self.booster_ = lgb.train(self._lgb_params(), data, num_boost_round=self.n_estimators)
         self.features_ = list(FEATURES)
+        self.popularity_ = {str(k): float(v) for k, v in (popularity or {}).items() if v > 0}
         return self
 
     def _check(self) -> None:
@@ -86,7 +89,8 @@ class SearchRanker:
     def to_json(self) -> dict[str, Any]:
         self._check()
         return {"format": FORMAT, "features": self.features_, "depth": self.depth,
-                "n_estimators": self.n_estimators, "params": self.params, "model": self.booster_.model_to_string()}
+                "n_estimators": self.n_estimators, "params": self.params, "popularity": self.popularity_,
+                "model": self.booster_.model_to_string()}
 
     def save(self, path: str | Path) -> Path:
         from recsys_core.workspace import atomic_write_text
@@ -107,6 +111,7 @@ class SearchRanker:
             ranker = cls(n_estimators=int(data["n_estimators"]), depth=int(data["depth"]), params=data["params"])
             ranker.booster_ = lgb.Booster(model_str=data["model"])
             ranker.features_ = list(data["features"])
+            ranker.popularity_ = {str(k): float(v) for k, v in dict(data.get("popularity") or {}).items()}
         except (OSError, ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as exc:
             raise ArtifactError(f"search ranker {path} cannot be used ({exc}); retrain it") from exc
         return ranker

@@ -72,7 +72,10 @@ def search_lists(events: pd.DataFrame) -> list[SearchList]:
 
 
 def _rows(searcher: Any, lists: list[SearchList], exam: np.ndarray, depth: int) -> TrainingRows:
+    from retrieval.ranker_training import relevant_counts
+
     features = searcher.features()
+    popularity = relevant_counts(dict.fromkeys(sl.clicked, 1.0) for sl in lists)  # a list counts once per item
     Xs, ys, ws, groups, ids = [], [], [], [], []
     saved, searcher.ranker = searcher.ranker, None
     try:
@@ -87,7 +90,8 @@ def _rows(searcher: Any, lists: list[SearchList], exam: np.ndarray, depth: int) 
                 continue
             shown = [p for i, p in sl.clicked.items() if i in items]
             weight = min(MAX_WEIGHT, float(np.mean([1.0 / exam[min(p, len(exam) - 1)] for p in shown])))
-            Xs.append(features.build(scored, idx))
+            others = [popularity.get(i, 0) - (i in sl.clicked) for i in items]  # this list's own click left out
+            Xs.append(features.build(scored, idx, popularity=np.asarray(others, dtype=np.float64)))
             ys.append(y)
             ws.append(np.full(len(idx), weight))
             groups.append(len(idx))
@@ -96,7 +100,8 @@ def _rows(searcher: Any, lists: list[SearchList], exam: np.ndarray, depth: int) 
         searcher.ranker = saved
     if not groups:
         raise SearchInputError("no logged search list has a clicked result among the searcher's candidates")
-    return TrainingRows(np.vstack(Xs), np.concatenate(ys), groups, ids, 0, np.concatenate(ws))
+    return TrainingRows(np.vstack(Xs), np.concatenate(ys), groups, ids, 0, np.concatenate(ws),
+                        {k: float(v) for k, v in popularity.items()})
 
 
 def _held_metrics(searcher: Any, lists: list[SearchList]) -> dict[str, float]:
@@ -128,7 +133,8 @@ def fit_ranker_from_logs(searcher: Any, events: pd.DataFrame, *, held_days: int 
     rows = _rows(searcher, train, exam, depth)
     cv = cross_validate(rows, folds=2, grid=LOG_GRID, seed=seed)
     ranker = SearchRanker(n_estimators=max(cv.chosen["rounds"], 20), depth=depth,
-                          params=cv.chosen["params"], seed=seed).fit(rows.X, rows.y, rows.groups, weights=rows.weights)
+                          params=cv.chosen["params"], seed=seed).fit(rows.X, rows.y, rows.groups, weights=rows.weights,
+                                                                     popularity=rows.popularity)
     report = LogTrainingReport(len(train), len(held), str(cut), [round(float(x), 4) for x in exam],
                                cv={"grid": cv.grid, "chosen": cv.chosen})
     if held:

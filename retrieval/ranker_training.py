@@ -5,11 +5,17 @@ candidates by the hybrid's fused score, with their features; an unlabelled candi
 not relevant (grade 0), and a query none of whose candidates is relevant teaches nothing and is
 left out. Hyper-parameters are chosen by cross-validation over the training queries only
 (folds by a hash of the query id), each setting's rounds by early stopping on the held fold.
+
+The ``search_popularity`` feature counts, per product, the training queries it is labelled
+relevant for (any positive gain). In a training row each query's own label is left out of that
+count, so the ranker learns what the count says about a query it has never seen, which is how it
+is used when serving.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,13 +40,16 @@ class TrainingRows:
     query_ids: list[str]  # one per group
     skipped: int = 0  # queries without a relevant candidate
     weights: np.ndarray | None = None
+    popularity: dict[str, float] = field(default_factory=dict)  # item -> relevant training searches
+    items: list[list[str]] = field(default_factory=list)  # each group's candidate ids, in row order
 
     def subset(self, keep: Sequence[bool]) -> TrainingRows:
         starts = np.cumsum([0, *self.groups])
         rows = np.concatenate([np.arange(starts[i], starts[i + 1]) for i, k in enumerate(keep) if k] or [np.zeros(0, int)])
         return TrainingRows(self.X[rows], self.y[rows], [g for g, k in zip(self.groups, keep, strict=True) if k],
                             [q for q, k in zip(self.query_ids, keep, strict=True) if k], 0,
-                            None if self.weights is None else self.weights[rows])
+                            None if self.weights is None else self.weights[rows], self.popularity,
+                            [i for i, k in zip(self.items, keep, strict=False) if k])
 
 
 @dataclass
@@ -60,7 +69,8 @@ def training_rows(searcher: Any, queries: Sequence[tuple[str, str]], gains: Mapp
     from tqdm.auto import tqdm
 
     features = searcher.features()
-    Xs, ys, groups, ids, skipped = [], [], [], [], 0
+    popularity = relevant_counts(gains.get(qid, {}) for qid, _ in queries)
+    Xs, ys, groups, ids, skipped, candidates = [], [], [], [], 0, []
     saved, searcher.ranker = searcher.ranker, None  # the rows are the hybrid's, before any ranker
     try:
         for qid, text in tqdm(queries, desc="ranker features", disable=not progress):
@@ -71,20 +81,32 @@ def training_rows(searcher: Any, queries: Sequence[tuple[str, str]], gains: Mapp
                 continue
             idx = searcher.rerank_positions(scored, depth)
             judged = gains.get(qid, {})
-            y = np.array([grade(judged.get(str(searcher.item_ids_[scored.rows[i]]), 0.0)) for i in idx])
+            items = [str(searcher.item_ids_[scored.rows[i]]) for i in idx]
+            y = np.array([grade(judged.get(item, 0.0)) for item in items])
             if not (y > 0).any():
                 skipped += 1
                 continue
-            Xs.append(features.build(scored, idx))
+            others = [popularity.get(item, 0) - (judged.get(item, 0.0) > 0) for item in items]  # own label out
+            Xs.append(features.build(scored, idx, popularity=np.asarray(others, dtype=np.float64)))
             ys.append(y)
             groups.append(len(idx))
             ids.append(qid)
+            candidates.append(items)
     finally:
         searcher.ranker = saved
     if not groups:
         raise SearchInputError("no training query has a relevant product among its candidates; the ranker "
                                "cannot learn from these labels")
-    return TrainingRows(np.vstack(Xs), np.concatenate(ys), groups, ids, skipped)
+    return TrainingRows(np.vstack(Xs), np.concatenate(ys), groups, ids, skipped,
+                        popularity={k: float(v) for k, v in popularity.items()}, items=candidates)
+
+
+def relevant_counts(judgements: Iterable[Mapping[str, float]]) -> Counter[str]:
+    """Per item, how many of the searches (each a mapping item -> gain or clicks) it was relevant to."""
+    counts: Counter[str] = Counter()
+    for judged in judgements:
+        counts.update(str(item) for item, gain in judged.items() if gain > 0)
+    return counts
 
 
 def cross_validate(rows: TrainingRows, *, folds: int = 3, grid: Sequence[Mapping[str, Any]] = GRID,
@@ -126,4 +148,4 @@ def fit_chosen(rows: TrainingRows, chosen: Mapping[str, Any], *, depth: int = 10
     on all ``rows``."""
     ranker = SearchRanker(n_estimators=max(int(chosen["rounds"]), 20), depth=depth,
                           params={**DEFAULT_PARAMS, **chosen["params"]}, seed=seed)
-    return ranker.fit(rows.X, rows.y, rows.groups, weights=rows.weights)
+    return ranker.fit(rows.X, rows.y, rows.groups, weights=rows.weights, popularity=rows.popularity)

@@ -211,3 +211,67 @@ def test_too_short_a_search_log_is_refused_with_the_reason() -> None:
     searcher = HybridSearcher(mode="bm25").fit(shop.products, show_progress=False)
     with pytest.raises(SearchInputError, match="search lists with clicks"):
         fit_ranker_from_logs(searcher, shop.events.head(200))
+
+
+def test_search_popularity_leaves_each_training_query_out_and_serves_the_full_count(trained, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A product's popularity in a training row counts only the *other* training queries it is
+    relevant to (its own label would tell the ranker the answer); served, it is the full count."""
+    from retrieval.ranker import SearchRanker
+
+    searcher, ranker, _, rows, gains, queries = trained
+    col = FEATURES.index("search_popularity")
+    full = {item: sum(1 for q, _ in queries if gains.get(q, {}).get(item, 0) > 0) for item in searcher.item_ids_}
+    assert rows.popularity == {k: float(v) for k, v in full.items() if v > 0}
+    assert ranker.popularity_ == rows.popularity
+    starts = np.cumsum([0, *rows.groups])
+    checked = 0
+    for g, qid in enumerate(rows.query_ids):
+        assert searcher.ranker is None  # the fixture's searcher: the hybrid's candidates, as in training
+        scored = searcher._score(dict(queries)[qid], None, None)
+        idx = searcher.rerank_positions(scored, ranker.depth)
+        items = [str(searcher.item_ids_[scored.rows[i]]) for i in idx]
+        want = [math.log1p(full[i] - (gains[qid].get(i, 0) > 0)) for i in items]
+        assert np.allclose(rows.X[starts[g]:starts[g + 1], col], want)
+        checked += len(items)
+    assert checked == len(rows.y)
+    # serving reads the ranker's counts, whole
+    searcher.ranker = ranker
+    try:
+        scored = searcher._score(queries[0][1], None, None)
+        idx = searcher.rerank_positions(scored, ranker.depth)
+        served = searcher.features().build(scored, idx)[:, col]
+        assert np.allclose(served, [math.log1p(full[str(searcher.item_ids_[scored.rows[i]])]) for i in idx])
+        again = SearchRanker.load(ranker.save(tmp_path / "r.json"))
+        assert again.popularity_ == ranker.popularity_
+    finally:
+        searcher.ranker = None
+    # a hit's explanation names it, in words
+    from retrieval.rank_features import FEATURE_NAMES
+
+    assert "popularity" in FEATURE_NAMES["search_popularity"]
+
+
+def test_click_popularity_of_a_log_trained_ranker_leaves_each_list_out() -> None:
+    from retrieval.ranker_logs import MIN_LISTS, SearchList, _rows
+    from retrieval.search import HybridSearcher
+
+    products, _, queries = _catalogue(120)
+    searcher = HybridSearcher(mode="bm25").fit(products, show_progress=False)
+    day = pd.Timestamp("2026-01-01")
+    top = {text: searcher.rank_ids(text, 3) for _, text in queries}
+    lists = [SearchList(text, day, {top[text][0]: 0}) for _, text in queries] * 2  # each first result clicked twice
+    lists += [SearchList(queries[0][1], day, {top[queries[0][1]][1]: 1})]
+    assert len(lists) >= MIN_LISTS
+    rows = _rows(searcher, lists, np.array([1.0, 0.8, 0.6]), 60)
+    col = FEATURES.index("search_popularity")
+    clicks: dict[str, int] = {}
+    for sl in lists:
+        for item in sl.clicked:
+            clicks[item] = clicks.get(item, 0) + 1
+    assert rows.popularity == {k: float(v) for k, v in clicks.items()}
+    # the first list's clicked item: clicked in two lists (itself and its repeat) -> one other
+    first = top[lists[0].query][0]
+    scored = searcher._score(lists[0].query, None, None)
+    idx = searcher.rerank_positions(scored, 60)
+    items = [str(searcher.item_ids_[scored.rows[i]]) for i in idx]
+    assert rows.X[items.index(first), col] == pytest.approx(math.log1p(clicks[first] - 1))

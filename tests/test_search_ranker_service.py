@@ -88,3 +88,31 @@ def test_forgetting_a_searcher_refits_the_ranker_without_their_clicks(tmp_path: 
     report = forget_user(ws, user)
     assert any("search ranker refitted" in n for n in report.notes), report.notes
     assert path.is_file() and path.read_text() != before
+
+
+def test_the_demo_refits_a_ranker_saved_by_an_older_version(ranked_workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A workspace built before the ranker's features changed: the demo's reuse stamp alone must
+    not keep a model the search can no longer load."""
+    import io
+    import json
+    import shutil
+
+    from assistant.demo import _search_ranker, _stamp
+    from recsys_core.workspace import Workspace
+    from retrieval.ranker import SearchRanker
+
+    src, _ = ranked_workspace
+    ws = tmp_path / "w"
+    shutil.copytree(src, ws)
+    path = Workspace(ws).search_ranker_path
+    old = json.loads(path.read_text())
+    old["features"] = old["features"][:18]  # the feature list of an earlier version
+    path.write_text(json.dumps(old))
+    _stamp(ws, "search-ranker", "v1")
+    out = io.StringIO()
+    _search_ranker(ws, "v1", out)
+    assert "refitting the search ranker" in out.getvalue() and "retrain it" in out.getvalue()
+    assert SearchRanker.load(path).features_ == json.loads(path.read_text())["features"]
+    again = io.StringIO()
+    _search_ranker(ws, "v1", again)
+    assert "already fitted" in again.getvalue()
