@@ -72,6 +72,23 @@ def test_the_assistant_explains_a_search_order_in_the_rankers_words(ranked_works
     assert hits[0].item_id in text and "learned ranker" in text, text
 
 
+
+def test_why_an_item_is_first_for_a_search_names_the_rankers_largest_parts(ranked_workspace) -> None:  # type: ignore[no-untyped-def]
+    """"Why is X first for 'waterprof tent'?": the answer names the learned ranker's largest
+    positive parts of X's score, as /search's explain output has them (not only the retrieval ranks)."""
+    from assistant.agent.tools.render import component_label
+    from assistant.service import ShelfwiseService
+
+    ws, _ = ranked_workspace
+    svc = ShelfwiseService(ws, llm="template")
+    top = svc.search("waterprof tent", k=1, explain=True)[0]
+    learned = sorted(((k, v) for k, v in top.contributions.items() if k.startswith("ranker:")
+                      and k not in ("ranker:base", "ranker:below_depth") and v > 0), key=lambda kv: -kv[1])
+    assert learned
+    text = svc.ask(f"why is {top.item_id} first for waterprof tent?").answer
+    assert f"{top.item_id}" in text and "is #1" in text and "learned ranker rates it up mainly on its" in text, text
+    assert component_label(learned[0][0]) in text, text
+
 def test_forgetting_a_searcher_refits_the_ranker_without_their_clicks(tmp_path: Path) -> None:
     from assistant.privacy import forget_user
     from recsys_core.data.store import load_store

@@ -18,6 +18,7 @@ from assistant.agent.tools.render import (
     listing,
     rule_summary,
     sig,
+    signed,
 )
 from assistant.agent.tools.result import ToolResult, product_brief
 from recsys_core.errors import UnknownIdError
@@ -111,8 +112,18 @@ def run(service: Any, item_id: str | None = None, user_id: str | None = None, qu
     p = service.explain_query(query, item_id)
     facts = {**brief, "query": query, "rank": p.rank, "searched_top": 200, "rules": p.rules,
              **{k: p.evidence.get(k) for k in ("bm25_rank", "dense_rank", "fused_rank")},
-             "matched_terms": list(p.evidence.get("matched_terms", []))}
+             "matched_terms": list(p.evidence.get("matched_terms", [])),
+             "ranker_drivers": ranker_drivers(p.contributions)}
     return ToolResult("explain_ranking", {"item_id": item_id, "query": query}, facts, [item_id])
+
+
+def ranker_drivers(parts: dict[str, float], n: int = 3) -> list[dict[str, Any]]:
+    """The learned ranker's largest positive feature parts of one hit (its exact TreeSHAP values,
+    measured from the model's average; empty when the ranker did not score the hit)."""
+    learned = [(k, v) for k, v in parts.items()
+               if k.startswith("ranker:") and k not in ("ranker:base", "ranker:below_depth") and v > 0]
+    return [{"component": k, "label": component_label(k), "value": sig(v)}
+            for k, v in sorted(learned, key=lambda kv: -kv[1])[:n]]
 
 
 def _held_back_text(f: dict[str, Any]) -> str:
@@ -155,8 +166,11 @@ def template(f: dict[str, Any]) -> str:
     words = f"it matches {terms}" if terms else "it shares no words with the query"
     stages = [f"{name} #{f[key]}" if f.get(key) else f"no {name}" for name, key in
               (("keyword match", "bm25_rank"), ("meaning match", "dense_rank"), ("combined", "fused_rank"))]
+    learned = f.get("ranker_drivers") or []
+    ranker = (" The learned ranker rates it up mainly on its "
+              + listing([f"{d['label']} ({signed(d['value'])})" for d in learned]) + "." if learned else "")
     return (f"{f['item_id']} {f['title']} is #{f['rank']} for \"{f['query']}\": {words} "
-            f"({', '.join(stages)}).{rules}")
+            f"({', '.join(stages)}).{ranker}{rules}")
 
 
 def plan(slots: Any, question: str, user: str | None) -> Plan:
