@@ -133,3 +133,22 @@ def test_the_demo_refits_a_ranker_saved_by_an_older_version(ranked_workspace, tm
     again = io.StringIO()
     _search_ranker(ws, "v1", again)
     assert "already fitted" in again.getvalue()
+
+
+def test_the_rank_explorer_names_the_rankers_biggest_difference_between_two_hits(ranked_workspace) -> None:  # type: ignore[no-untyped-def]
+    from assistant.service import ShelfwiseService
+    from assistant.ui.rank import query_verdict
+    from assistant.wording import component_label
+
+    ws, _ = ranked_workspace
+    svc = ShelfwiseService(ws, llm="template")
+    hits = svc.search("waterprof tent", k=5, explain=True)
+    a, b = hits[0], hits[1]
+    diff = {k: a.contributions[k] - b.contributions.get(k, 0.0) for k in a.contributions
+            if k.startswith("ranker:") and k not in ("ranker:base", "ranker:below_depth")}
+    top = max(diff, key=lambda k: diff[k])
+    text = query_verdict(svc.compare(a.item_id, b.item_id, query="waterprof tent"), svc.products)
+    assert f"the biggest difference in A's favour is '{component_label(top)}' ({diff[top]:+.2f})" in text, text
+    # asked the other way round, the same part favours B
+    text = query_verdict(svc.compare(b.item_id, a.item_id, query="waterprof tent"), svc.products)
+    assert f"biggest difference in B's favour is '{component_label(top)}' ({diff[top]:+.2f})" in text, text

@@ -262,6 +262,7 @@ def query_verdict(c: Mapping[str, Any], products: Any) -> str:
         figures = "; ".join(p for p in phrases.values() if p)
         lead = f"It is ahead at {', '.join(ahead)} but ends behind" if ahead else "It is behind at every stage"
         body = f"{lead}{': ' + figures if figures else ''}."
+    body += _ranker_difference(c)
     lines = [head, "", body, *_rule_lines(c, products)]
     if stages and not missing:
         lines += ["", f"| stage | {ha} | {hb} | A ahead? |", "|---|---|---|---|"]
@@ -271,6 +272,21 @@ def query_verdict(c: Mapping[str, Any], products: Any) -> str:
                 lines.append(f"| {stage_label(s)} | {_figure(v['a'])} | {_figure(v['b'])} | "
                              f"{'yes' if ahead_here else 'no'} |")
     return "\n".join(lines)
+
+
+def _ranker_difference(c: Mapping[str, Any]) -> str:
+    """The learned ranker's feature part that most favours the item shown higher (its exact
+    TreeSHAP values' difference), in words; "" when the ranker did not score both."""
+    diff = {k: float(v) for k, v in (c.get("difference") or {}).items()
+            if k.startswith("ranker:") and k not in ("ranker:base", "ranker:below_depth")}
+    if not diff or c.get("ahead_by_stage", {}).get("ranker") is None:
+        return ""
+    sign = 1.0 if c["a_above_b"] else -1.0
+    favour = max(diff, key=lambda n: sign * diff[n])
+    if sign * diff[favour] <= 0:
+        return ""
+    winner = "A" if c["a_above_b"] else "B"
+    return f" In the learned ranker, the biggest difference in {winner}'s favour is '{component_label(favour)}' ({sign * diff[favour]:+.2f})."
 
 
 def _rule_lines(c: Mapping[str, Any], products: Any) -> list[str]:
