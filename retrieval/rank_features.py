@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from retrieval.bm25 import holds, postings
 from retrieval.tokenizer import normalise_text, tokenize
@@ -65,9 +66,10 @@ def numbers(text: str) -> set[str]:
     return found
 
 
-def letter_grams(text: str) -> set[str]:
-    """Letter 3-grams of normalised ``text`` with word edges marked ("tshirt" and "t-shirt" share most)."""
-    t = " " + " ".join(normalise_text(text).split()) + " "
+def letter_grams(normalised: str) -> set[str]:
+    """Letter 3-grams of already normalised text (:func:`normalise_text`) with word edges marked
+    ("tshirt" and "t-shirt" share most)."""
+    t = " " + " ".join(normalised.split()) + " "
     return {t[i:i + 3] for i in range(len(t) - 2)}
 
 
@@ -77,8 +79,6 @@ def fuzzy_found(word: str, title: Sequence[str]) -> bool:
         return True
     if len(word) < FUZZY_MIN_LETTERS:
         return False
-    from rapidfuzz import fuzz, process
-
     return process.extractOne(word, title, scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO) is not None
 
 
@@ -111,6 +111,8 @@ class FeatureBuilder:
         self.embeddings = getattr(searcher, "embeddings_", None)
         self._numbers: dict[int, set[str]] = {}
         self._sequences: dict[int, list[str]] = {}  # title tokens in order, read lazily
+        self._grams: dict[int, set[str]] = {}  # title letter 3-grams, read lazily
+        self._popularity: tuple[Any, np.ndarray] | None = None  # (ranker, its counts per catalogue row)
         self._sizes: dict[int, set[tuple[str, str]]] = {}
         brand = products["brand"] if "brand" in products else None
         # the brand column, else the title's first word (catalogues like Home Depot lead with it)
@@ -150,21 +152,25 @@ class FeatureBuilder:
             self._sequences[row] = tokenize(self.titles[row])
         return self._sequences[row]
 
+    def _row_grams(self, row: int) -> set[str]:
+        if row not in self._grams:
+            self._grams[row] = letter_grams(self.title_norm[row])
+        return self._grams[row]
+
     def popularity_rows(self) -> np.ndarray | None:
         """The searcher's ranker's search popularity, per catalogue row (None without one)."""
         ranker = getattr(self.searcher, "ranker", None)
         counts = getattr(ranker, "popularity_", None)
         if counts is None:
             return None
-        cached = self.__dict__.get("_popularity")
-        if cached is None or cached[0] is not ranker:
+        if self._popularity is None or self._popularity[0] is not ranker:
             values = np.zeros(len(self.titles))
             row_of = self.searcher.row_of_
             for item, n in counts.items():
                 if item in row_of:
                     values[row_of[item]] = n
-            cached = self.__dict__["_popularity"] = (ranker, values)
-        return cached[1]
+            self._popularity = (ranker, values)
+        return self._popularity[1]
 
     def build(self, scored: Any, positions: Sequence[int], *, popularity: np.ndarray | None = None) -> np.ndarray:
         """Features (rows: ``positions`` into ``scored.rows``; columns: :data:`FEATURES`).
@@ -219,7 +225,7 @@ class FeatureBuilder:
         pairs = set(zip(tokens, tokens[1:], strict=False))
         for j, r in enumerate(rows.tolist()):
             if q_grams:
-                t_grams = letter_grams(self.title_norm[r])
+                t_grams = self._row_grams(r)
                 shared = len(q_grams & t_grams)
                 out[j, 18] = shared / len(q_grams)
                 out[j, 19] = shared / len(q_grams | t_grams)

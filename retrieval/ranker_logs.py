@@ -72,10 +72,11 @@ def search_lists(events: pd.DataFrame) -> list[SearchList]:
 
 
 def _rows(searcher: Any, lists: list[SearchList], exam: np.ndarray, depth: int) -> TrainingRows:
-    from retrieval.ranker_training import relevant_counts
+    from retrieval.ranker_training import others_count, relevant_counts
 
     features = searcher.features()
-    popularity = relevant_counts(dict.fromkeys(sl.clicked, 1.0) for sl in lists)  # a list counts once per item
+    clicks = [dict.fromkeys(sl.clicked, 1.0) for sl in lists]  # a list counts once per item it led to
+    popularity = relevant_counts(clicks)
     Xs, ys, ws, groups, ids = [], [], [], [], []
     saved, searcher.ranker = searcher.ranker, None
     try:
@@ -90,8 +91,7 @@ def _rows(searcher: Any, lists: list[SearchList], exam: np.ndarray, depth: int) 
                 continue
             shown = [p for i, p in sl.clicked.items() if i in items]
             weight = min(MAX_WEIGHT, float(np.mean([1.0 / exam[min(p, len(exam) - 1)] for p in shown])))
-            others = [popularity.get(i, 0) - (i in sl.clicked) for i in items]  # this list's own click left out
-            Xs.append(features.build(scored, idx, popularity=np.asarray(others, dtype=np.float64)))
+            Xs.append(features.build(scored, idx, popularity=others_count(popularity, items, clicks[n])))
             ys.append(y)
             ws.append(np.full(len(idx), weight))
             groups.append(len(idx))

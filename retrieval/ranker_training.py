@@ -86,8 +86,7 @@ def training_rows(searcher: Any, queries: Sequence[tuple[str, str]], gains: Mapp
             if not (y > 0).any():
                 skipped += 1
                 continue
-            others = [popularity.get(item, 0) - (judged.get(item, 0.0) > 0) for item in items]  # own label out
-            Xs.append(features.build(scored, idx, popularity=np.asarray(others, dtype=np.float64)))
+            Xs.append(features.build(scored, idx, popularity=others_count(popularity, items, judged)))
             ys.append(y)
             groups.append(len(idx))
             ids.append(qid)
@@ -107,6 +106,12 @@ def relevant_counts(judgements: Iterable[Mapping[str, float]]) -> Counter[str]:
     for judged in judgements:
         counts.update(str(item) for item, gain in judged.items() if gain > 0)
     return counts
+
+
+def others_count(counts: Mapping[str, float], items: Sequence[str], own: Mapping[str, float]) -> np.ndarray:
+    """Each item's count of relevant searches without this search's own (``own``: its item ->
+    gain or clicks), the ``search_popularity`` a training row holds."""
+    return np.asarray([counts.get(i, 0) - (own.get(i, 0) > 0) for i in items], dtype=np.float64)
 
 
 def cross_validate(rows: TrainingRows, *, folds: int = 3, grid: Sequence[Mapping[str, Any]] = GRID,

@@ -81,3 +81,12 @@ def hit_stages(hit: Hit, personal_weight: float) -> dict[str, float | None]:
     personal = base + personal_weight * t.personal_score if t.personal_score is not None else None
     return {"bm25": t.bm25_score, "dense": t.dense_similarity, "fused": t.fused_score, "ranker": t.ranker_score,
             "personalised": personal, "final": -float(hit.rank)}
+
+
+RANKER_OVERALL = ("ranker:base", "ranker:below_depth")  # a hit's ranker parts that are no feature of it
+
+
+def ranker_feature_parts(parts: dict[str, float]) -> dict[str, float]:
+    """The learned ranker's per-feature parts of a hit's contributions (``ranker:<feature>``),
+    without its base value and the below-depth offset."""
+    return {k: float(v) for k, v in parts.items() if k.startswith("ranker:") and k not in RANKER_OVERALL}

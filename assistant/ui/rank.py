@@ -23,6 +23,7 @@ from assistant.ui.charts import stacked_bars
 from assistant.ui.common import readable
 from assistant.wording import component_label, product_label, stage_label
 from recsys_core.errors import ShelfwiseError
+from retrieval.trace import ranker_feature_parts
 
 COMPONENT_COLOURS = {
     "sequence": "#4c78a8", "cf": "#f58518", "item_knn": "#e45756", "content": "#72b7b2", "popularity": "#54a24b",
@@ -277,8 +278,7 @@ def query_verdict(c: Mapping[str, Any], products: Any) -> str:
 def _ranker_difference(c: Mapping[str, Any]) -> str:
     """The learned ranker's feature part that most favours the item shown higher (its exact
     TreeSHAP values' difference), in words; "" when the ranker did not score both."""
-    diff = {k: float(v) for k, v in (c.get("difference") or {}).items()
-            if k.startswith("ranker:") and k not in ("ranker:base", "ranker:below_depth")}
+    diff = ranker_feature_parts(dict(c.get("difference") or {}))
     if not diff or c.get("ahead_by_stage", {}).get("ranker") is None:
         return ""
     sign = 1.0 if c["a_above_b"] else -1.0

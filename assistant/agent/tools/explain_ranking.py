@@ -23,6 +23,7 @@ from assistant.agent.tools.render import (
 from assistant.agent.tools.result import ToolResult, product_brief
 from recsys_core.errors import UnknownIdError
 from recsys_core.models.attribution import NEW_ITEM_LABEL, NEW_USER_LABEL
+from retrieval.trace import ranker_feature_parts
 
 
 class Args(BaseModel):
@@ -120,8 +121,7 @@ def run(service: Any, item_id: str | None = None, user_id: str | None = None, qu
 def ranker_drivers(parts: dict[str, float], n: int = 3) -> list[dict[str, Any]]:
     """The learned ranker's largest positive feature parts of one hit (its exact TreeSHAP values,
     measured from the model's average; empty when the ranker did not score the hit)."""
-    learned = [(k, v) for k, v in parts.items()
-               if k.startswith("ranker:") and k not in ("ranker:base", "ranker:below_depth") and v > 0]
+    learned = [(k, v) for k, v in ranker_feature_parts(parts).items() if v > 0]
     return [{"component": k, "label": component_label(k), "value": sig(v)}
             for k, v in sorted(learned, key=lambda kv: -kv[1])[:n]]
 
