@@ -157,8 +157,8 @@ def test_training_and_evaluation_queries_must_not_overlap() -> None:
 @pytest.mark.skipif(not HD.is_dir(), reason="../shared/data/search/homedepot is absent")
 def test_a_ranker_trained_on_some_home_depot_queries_beats_bm25_on_others() -> None:
     """BM25 over all 54,667 products; the ranker learns on 1,200 dev queries and is scored on 600
-    others (picked by a hash of the query id). The gain is small on this set (about +0.003
-    NDCG@10 here; +0.006 over the hybrid in benchmarks), but it must be a gain."""
+    others (picked by a hash of the query id), all from the benchmark's TUNE half: the HELD half
+    (odd first byte of sha256(query id), see benchmarks/search.py) is left to the benchmark."""
     import hashlib
 
     from retrieval.evaluation import load_search_set, score_rankings
@@ -166,7 +166,8 @@ def test_a_ranker_trained_on_some_home_depot_queries_beats_bm25_on_others() -> N
     from retrieval.search import HybridSearcher
 
     full = load_search_set(HD / "products.csv", HD / "dev_queries.csv", HD / "dev_labels.csv")
-    qids = sorted(full.queries["query_id"], key=lambda q: hashlib.sha256(q.encode()).hexdigest())[:1800]
+    tune = [q for q in full.queries["query_id"] if hashlib.sha256(q.encode()).digest()[0] % 2 == 0]
+    qids = sorted(tune, key=lambda q: hashlib.sha256(q.encode()).hexdigest())[:1800]
     text = dict(zip(full.queries["query_id"], full.queries["query"], strict=True))
     train = [(q, text[q]) for q in qids[:1200]]
     test = [(q, text[q]) for q in qids[1200:]]
